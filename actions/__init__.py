@@ -1,0 +1,1 @@
+"""Custom actions of the Nimbus Telecom assistant, served by `rasa run actions`."""

@@ -1,0 +1,94 @@
+"""Pieces every action uses: the back-end clients, offers of a person, failure replies."""
+
+from __future__ import annotations
+
+import logging
+from enum import Enum
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from connectors import Backends, build_backends
+from connectors.errors import ConnectorError
+from connectors.settings import ConnectorSettings
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_NAMES = {
+    "crm": "customer records",
+    "billing": "billing",
+    "orders": "orders",
+    "network": "network status",
+    "identity": "account security",
+}
+
+
+class HandoverReason(str, Enum):
+    """Why the conversation is passed to a person; the handover service routes on it."""
+
+    CUSTOMER_REQUEST = "customer_request"
+    REPEATED_FALLBACK = "repeated_fallback"
+    OUT_OF_SCOPE = "out_of_scope"
+    FAILED_VERIFICATION = "failed_verification"
+    BACKEND_FAILURE = "backend_failure"
+    ORDER_NOT_FOUND = "order_not_found"
+
+
+def backends() -> Backends:
+    """Clients for every back-end system, configured from the environment."""
+    return build_backends(ConnectorSettings())
+
+
+def offer_human(dispatcher: CollectingDispatcher, reason: HandoverReason) -> list[EventType]:
+    """Offer a person; a later "yes" hands over with this reason."""
+    dispatcher.utter_message(response="utter_offer_human")
+    return [SlotSet("pending_offer", "human"), SlotSet("handover_reason", reason.value)]
+
+
+def backend_failure(dispatcher: CollectingDispatcher, error: ConnectorError) -> list[EventType]:
+    """Apologise for a back-end that failed and offer a person instead."""
+    logger.warning("back-end failure: %s", error)
+    system = SYSTEM_NAMES.get(error.system, error.system)
+    dispatcher.utter_message(response="utter_backend_error", system=system)
+    return offer_human(dispatcher, HandoverReason.BACKEND_FAILURE)
+
+
+def failure_slots(dispatcher: CollectingDispatcher, error: ConnectorError) -> dict[str, Any]:
+    """`backend_failure` for form validations: slot values that also cut the form short."""
+    events = backend_failure(dispatcher, error)
+    return {**{e["name"]: e["value"] for e in events}, "task_failed": True}
+
+
+def is_verified(tracker: Tracker) -> bool:
+    """Whether this conversation's customer has proved who they are."""
+    return bool(tracker.get_slot("verified")) and bool(tracker.get_slot("customer_id"))
+
+
+def locked_out(dispatcher: CollectingDispatcher) -> list[EventType]:
+    """Say verification is locked for this conversation and offer a person."""
+    dispatcher.utter_message(response="utter_verification_locked")
+    return offer_human(dispatcher, HandoverReason.FAILED_VERIFICATION)
+
+
+def unverified_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """What a task that needs a verified customer says when verification did not succeed.
+
+    A locked verification is explained here; a form cut short by a back-end failure was
+    already explained by its validation, which set `task_failed`.
+    """
+    if tracker.get_slot("verification_locked"):
+        return locked_out(dispatcher)
+    return [SlotSet("task_failed", False)]
+
+
+def money(amount: Any, currency: str = "GBP") -> str:
+    """Format an amount as customers read it (£12.50)."""
+    symbol = {"GBP": "£", "EUR": "€", "USD": "$"}.get(currency, currency + " ")
+    return f"{symbol}{float(amount):,.2f}"
+
+
+def long_date(value: Any) -> str:
+    """Format a date as '5 December 2026'."""
+    return f"{value.day} {value:%B %Y}"

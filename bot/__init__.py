@@ -1,0 +1,1 @@
+"""Rasa-side glue: settings, and the supervisor that runs every process of the assistant."""

@@ -1,0 +1,42 @@
+"""`python -m bot.run`: start the whole assistant; Ctrl-C stops every process."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+
+from bot.stack import Stack
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    stack = Stack()
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        stack.start()
+        print(
+            f"\nReady. Rasa server: {stack.bot.rasa_url} (REST: /webhooks/rest/webhook, "
+            f"socket.io: /socket.io), action server: {stack.bot.action_url}, "
+            f"mock back-ends: {stack.backends.crm_url} and the next ports.\n"
+            "Chat with it from another terminal: `make chat`. Ctrl-C stops everything.",
+            flush=True,
+        )
+        while (dead := stack.first_exited()) is None:
+            time.sleep(1)
+        print(f"{dead.name} stopped (exit code {dead.exited()}): stopping everything.")
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    except RuntimeError as error:
+        print(f"Could not start: {error}", file=sys.stderr)
+        return 1
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

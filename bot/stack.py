@@ -1,0 +1,149 @@
+"""The processes of the assistant, started together and stopped together.
+
+`make run` uses this through `python -m bot.run`; the end-to-end tests use it too, on other
+ports, so that what they test is exactly what runs.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import requests
+
+from bot.settings import BotSettings
+from connectors.settings import ConnectorSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Process:
+    """One child process, its readiness URL, and its log lines prefixed with its name."""
+
+    name: str
+    argv: list[str]
+    ready_url: str
+    env: dict[str, str] = field(default_factory=dict)
+    popen: subprocess.Popen[bytes] | None = None
+
+    def start(self, out: IO[str]) -> None:
+        env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
+        self.popen = subprocess.Popen(
+            self.argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        threading.Thread(target=self._pump, args=(out,), daemon=True).start()
+
+    def _pump(self, out: IO[str]) -> None:
+        assert self.popen and self.popen.stdout
+        for raw in self.popen.stdout:
+            out.write(f"[{self.name}] {raw.decode(errors='replace').rstrip()}\n")
+            out.flush()
+
+    def is_ready(self) -> bool:
+        try:
+            return requests.get(self.ready_url, timeout=2).ok
+        except requests.RequestException:
+            return False
+
+    def exited(self) -> int | None:
+        return None if self.popen is None else self.popen.poll()
+
+
+class Stack:
+    """Mock back-ends, action server and Rasa server."""
+
+    def __init__(
+        self,
+        bot: BotSettings | None = None,
+        backends: ConnectorSettings | None = None,
+        out: IO[str] = sys.stdout,
+    ) -> None:
+        self.bot = bot or BotSettings()
+        self.backends = backends or ConnectorSettings()
+        self.out = out
+        self._endpoints = self._write_endpoints()
+        self.processes = self._processes()
+
+    def _write_endpoints(self) -> Path:
+        handle, path = tempfile.mkstemp(prefix="endpoints-", suffix=".yml")
+        with os.fdopen(handle, "w") as file:
+            file.write(f'action_endpoint:\n  url: "{self.bot.action_url}/webhook"\n')
+        return Path(path)
+
+    def _processes(self) -> list[Process]:
+        backend_env = {
+            f"BACKEND_{key.upper()}": str(value) for key, value in self.backends.dict().items()
+        }
+        rasa = str(VENV_BIN / "rasa")
+        return [
+            Process(
+                "mocks",
+                [sys.executable, "-m", "connectors.mocks"],
+                f"{self.backends.crm_url}/_mock/health",
+                backend_env,
+            ),
+            Process(
+                "actions",
+                [rasa, "run", "actions", "--actions", "actions", "-p", str(self.bot.action_port)],
+                f"{self.bot.action_url}/health",
+                backend_env,
+            ),
+            Process(
+                "rasa",
+                [
+                    rasa, "run", "--enable-api", "--cors", "*",
+                    "--interface", self.bot.host, "--port", str(self.bot.rasa_port),
+                    "--model", str(self.bot.model),
+                    "--credentials", "credentials.yml",
+                    "--endpoints", str(self._endpoints),
+                ],
+                f"{self.bot.rasa_url}/status",
+            ),
+        ]  # fmt: skip
+
+    def start(self) -> None:
+        """Start every process and wait until all answer; raise if one dies or is too slow."""
+        if not (ROOT / self.bot.model).exists():
+            raise RuntimeError(f"no trained model at {self.bot.model}: run `make model`")
+        for process in self.processes:
+            process.start(self.out)
+        deadline = time.monotonic() + self.bot.startup_timeout_seconds
+        waiting = list(self.processes)
+        while waiting:
+            for process in list(waiting):
+                if process.exited() is not None:
+                    self.stop()
+                    raise RuntimeError(f"{process.name} exited with code {process.exited()}")
+                if process.is_ready():
+                    waiting.remove(process)
+            if time.monotonic() > deadline:
+                self.stop()
+                names = ", ".join(p.name for p in waiting)
+                raise RuntimeError(f"not ready after {self.bot.startup_timeout_seconds}s: {names}")
+            time.sleep(0.5)
+
+    def first_exited(self) -> Process | None:
+        """A process that has stopped on its own, if any."""
+        return next((p for p in self.processes if p.exited() is not None), None)
+
+    def stop(self) -> None:
+        """Stop every process: politely first, then for good."""
+        for process in self.processes:
+            if process.popen and process.popen.poll() is None:
+                process.popen.terminate()
+        for process in self.processes:
+            if process.popen:
+                try:
+                    process.popen.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.popen.kill()
+        self._endpoints.unlink(missing_ok=True)

@@ -1,0 +1,149 @@
+"""CRM: customers, identity checks and support tickets."""
+
+from datetime import date, datetime
+from typing import Literal
+
+import requests
+from pydantic import Field
+
+from connectors.http import JsonHttpClient
+from connectors.models import Channel, ContractModel
+
+Sender = Literal["user", "bot", "agent"]
+Priority = Literal["low", "normal", "high"]
+
+
+class Address(ContractModel):
+    """Service address of a customer."""
+
+    line1: str
+    city: str
+    postcode: str
+
+
+class Customer(ContractModel):
+    """A customer as the CRM knows them."""
+
+    customer_id: str
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    date_of_birth: date
+    service_address: Address
+    accounts: list[str]
+    segment: Literal["consumer", "business"]
+    vulnerable: bool
+    language: Literal["en", "fr"]
+
+    @property
+    def full_name(self) -> str:
+        """First and last name."""
+        return f"{self.first_name} {self.last_name}"
+
+
+class DobCheck(ContractModel):
+    """Body of `POST /identity/verify`."""
+
+    account_number: str
+    date_of_birth: date
+
+
+class OtpRequest(ContractModel):
+    """Body of `POST /identity/otp`."""
+
+    account_number: str
+    channel: Channel
+
+
+class OtpCheck(ContractModel):
+    """Body of `POST /identity/otp/{otp_id}/check`."""
+
+    code: str
+
+
+class VerificationResult(ContractModel):
+    """Outcome of an identity check; `customer_id` is set only when verified."""
+
+    verified: bool
+    customer_id: str | None = None
+
+
+class OtpChallenge(ContractModel):
+    """A one-time code on its way to the customer."""
+
+    otp_id: str
+    sent_to: str
+    expires_in_seconds: int
+
+
+class TranscriptEntry(ContractModel):
+    """One message of the conversation attached to a ticket."""
+
+    sender: Sender
+    text: str
+    timestamp: datetime
+
+
+class TicketRequest(ContractModel):
+    """What the bot asks the CRM to open."""
+
+    customer_id: str | None = None
+    subject: str
+    description: str
+    reason: str
+    priority: Priority = "normal"
+    transcript: list[TranscriptEntry] = Field(default_factory=list)
+
+
+class Ticket(TicketRequest):
+    """A ticket the CRM opened."""
+
+    ticket_id: str
+    status: Literal["open", "pending", "closed"]
+    created_at: datetime
+
+
+class CrmClient:
+    """Client of the CRM."""
+
+    def __init__(
+        self, base_url: str, *, timeout: float, session: requests.Session | None = None
+    ) -> None:
+        self._http = JsonHttpClient("crm", base_url, timeout=timeout, session=session)
+
+    def get_customer(self, customer_id: str) -> Customer:
+        """Fetch a customer by id; raises `NotFound` if unknown."""
+        return self._http.get("customers", customer_id, response=Customer)
+
+    def find_by_account(self, account_number: str) -> Customer | None:
+        """Find the customer holding an account, or None."""
+        found = self._http.get(
+            "customers", params={"account_number": account_number}, response=list[Customer]
+        )
+        return found[0] if found else None
+
+    def verify_dob(self, account_number: str, date_of_birth: date) -> VerificationResult:
+        """Check a date of birth against an account (unknown accounts are just not verified)."""
+        body = DobCheck(account_number=account_number, date_of_birth=date_of_birth)
+        return self._http.post("identity", "verify", body=body, response=VerificationResult)
+
+    def send_otp(self, account_number: str, channel: Channel) -> OtpChallenge:
+        """Send a one-time code to the account holder; raises `NotFound` if unknown."""
+        body = OtpRequest(account_number=account_number, channel=channel)
+        return self._http.post("identity", "otp", body=body, response=OtpChallenge)
+
+    def check_otp(self, otp_id: str, code: str) -> VerificationResult:
+        """Check a one-time code; raises `NotFound` if the challenge is unknown or spent."""
+        body = OtpCheck(code=code)
+        return self._http.post(
+            "identity", "otp", otp_id, "check", body=body, response=VerificationResult
+        )
+
+    def create_ticket(self, request: TicketRequest) -> Ticket:
+        """Open a support ticket."""
+        return self._http.post("tickets", body=request, response=Ticket)
+
+    def get_ticket(self, ticket_id: str) -> Ticket:
+        """Fetch a ticket; raises `NotFound` if unknown."""
+        return self._http.get("tickets", ticket_id, response=Ticket)

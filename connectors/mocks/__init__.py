@@ -1,0 +1,1 @@
+"""Mock back-end systems on deterministic seeded data: `python -m connectors.mocks`."""

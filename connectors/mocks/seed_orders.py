@@ -1,0 +1,164 @@
+"""Seeded orders with realistic carriers, tracking numbers and delivery events."""
+
+import random
+import string
+from datetime import date, datetime, time, timedelta, timezone
+
+from connectors.mocks import catalogue
+from connectors.orders import Order, OrderEvent, OrderItem, OrderStatus
+
+# Days between the order and today, per status, so the events read like a real history.
+_AGE_DAYS = {
+    "processing": (1, 2),
+    "shipped": (3, 6),
+    "delivered": (4, 90),
+    "lost": (10, 25),
+    "cancelled": (3, 60),
+}
+_DELIVERED_HOW = (
+    "Delivered and signed for",
+    "Delivered: left in your safe place (porch)",
+    "Delivered to a neighbour",
+    "Delivered: handed to resident",
+)
+_CANCELLED_WHY = (
+    "Order cancelled at your request",
+    "Order cancelled: payment was declined",
+    "Order cancelled: the item is no longer available",
+)
+
+
+def _at(day: date, hour: int, minute: int) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=timezone.utc)
+
+
+def _digits(rng: random.Random, count: int) -> str:
+    return "".join(rng.choices(string.digits, k=count))
+
+
+def _letters(rng: random.Random, count: int) -> str:
+    return "".join(rng.choices(string.ascii_uppercase, k=count))
+
+
+def tracking_number(rng: random.Random, carrier: str) -> str:
+    """Make a tracking number in the carrier's own format."""
+    if carrier == "Royal Mail":
+        return f"{_letters(rng, 2)}{_digits(rng, 9)}GB"
+    if carrier == "DPD":
+        return f"1550{_digits(rng, 10)}"
+    if carrier == "Evri":
+        return f"H0{_digits(rng, 1)}{_letters(rng, 3)}{_digits(rng, 10)}"
+    return _digits(rng, 10)
+
+
+def _unshipped(
+    rng: random.Random, status: OrderStatus, created: datetime, today: date
+) -> tuple[list[OrderEvent], date | None]:
+    received = OrderEvent(timestamp=created, status="processing", description="Order received")
+    later = created + timedelta(minutes=rng.randint(20, 240))
+    if status == "cancelled":
+        why = rng.choice(_CANCELLED_WHY)
+        return [received, OrderEvent(timestamp=later, status="cancelled", description=why)], None
+    confirmed = OrderEvent(
+        timestamp=later,
+        status="processing",
+        description="Payment confirmed: preparing your order",
+        location=catalogue.WAREHOUSE,
+    )
+    return [received, confirmed], today + timedelta(days=rng.randint(2, 5))
+
+
+def _shipped(
+    rng: random.Random,
+    status: OrderStatus,
+    created: datetime,
+    carrier: str,
+    city: str,
+    today: date,
+) -> tuple[list[OrderEvent], date | None]:
+    dispatched = created + timedelta(minutes=rng.randint(16 * 60, 30 * 60))
+    at_depot = dispatched + timedelta(minutes=rng.randint(6 * 60, 14 * 60))
+    events = [
+        OrderEvent(timestamp=created, status="processing", description="Order received"),
+        OrderEvent(
+            timestamp=created + timedelta(minutes=rng.randint(90, 360)),
+            status="processing",
+            description="Picked and packed",
+            location=catalogue.WAREHOUSE,
+        ),
+        OrderEvent(
+            timestamp=dispatched,
+            status="shipped",
+            description=f"Handed to {carrier}",
+            location=catalogue.WAREHOUSE,
+        ),
+        OrderEvent(
+            timestamp=at_depot,
+            status="shipped",
+            description=f"At {carrier} depot",
+            location=catalogue.DEPOTS[carrier],
+        ),
+    ]
+    if status == "shipped":
+        eta = today + timedelta(days=rng.randint(0, 3))
+        if eta == today:
+            out = _at(today, 6, rng.randint(30, 59))
+            events.append(
+                OrderEvent(
+                    timestamp=out, status="shipped", description="Out for delivery", location=city
+                )
+            )
+        return events, eta
+    if status == "delivered":
+        how = rng.choice(_DELIVERED_HOW)
+        when = at_depot + timedelta(minutes=rng.randint(14 * 60, 40 * 60))
+        events.append(
+            OrderEvent(timestamp=when, status="delivered", description=how, location=city)
+        )
+        return events, None
+    lost = f"{carrier} confirmed the parcel was lost in transit"
+    when = at_depot + timedelta(days=rng.randint(5, 8), minutes=rng.randint(0, 600))
+    events.append(OrderEvent(timestamp=when, status="lost", description=lost))
+    return events, None
+
+
+def build_order(
+    rng: random.Random,
+    *,
+    order_number: str,
+    customer_id: str,
+    city: str,
+    status: OrderStatus,
+    today: date,
+    carrier: str | None = None,
+    items: tuple[str, ...] = (),
+) -> Order:
+    """Build an order whose events, carrier and ETA match its status as of `today`."""
+    low, high = _AGE_DAYS[status]
+    day = today - timedelta(days=rng.randint(low, high))
+    created = _at(day, rng.randint(8, 21), rng.randint(0, 59))
+    names = items or rng.sample(catalogue.PRODUCTS, k=rng.choice((1, 1, 2)))
+    # Hardware comes one at a time; accessories sometimes two.
+    order_items = [
+        OrderItem(name=name, quantity=rng.choice((1, 1, 2)) if name in catalogue.ACCESSORIES else 1)
+        for name in names
+    ]
+    tracking = None
+    if status in ("processing", "cancelled"):
+        carrier = None
+        events, eta = _unshipped(rng, status, created, today)
+    else:
+        carrier = carrier or rng.choice(catalogue.CARRIERS)
+        tracking = tracking_number(rng, carrier)
+        events, eta = _shipped(rng, status, created, carrier, city, today)
+    return Order(
+        order_number=order_number,
+        customer_id=customer_id,
+        status=status,
+        created_at=created,
+        items=order_items,
+        carrier=carrier,
+        tracking_number=tracking,
+        eta=eta,
+        events=events,
+    )

@@ -1,0 +1,79 @@
+import requests
+
+from actions.billing import ActionCheckBillBalance, ActionShowInvoice
+from tests import factories as f
+from tests.actions.conftest import make_tracker, slot_events, texts
+
+VERIFIED = {"verified": True, "customer_id": "CUS-00001", "account_number": "30000001"}
+
+
+def test_balance_of_every_account(http, dispatcher, domain) -> None:
+    http.get(f"{f.CRM}/customers/CUS-00001", json=f.customer(accounts=["30000001", "30000002"]))
+    http.get(f"{f.BILLING}/accounts/30000001/balance", json=f.balance())
+    http.get(
+        f"{f.BILLING}/accounts/30000002/balance",
+        json=f.balance("30000002", amount_due="0.00", due_date=None, status="paid"),
+    )
+    events = ActionCheckBillBalance().run(dispatcher, make_tracker(VERIFIED), domain)
+    said = texts(dispatcher)
+    assert said[0] == (
+        "Account 30000001: £42.50 to pay by 5 December 2026. Your last payment was £39.99 on "
+        "5 November 2026 by direct debit."
+    )
+    assert said[1].startswith("Account 30000002: nothing to pay right now.")
+    assert "invoice" in said[2]
+    assert slot_events(events) == {"pending_offer": "invoice_lines"}
+
+
+def test_overdue_balance_says_so(http, dispatcher, domain) -> None:
+    http.get(f"{f.CRM}/customers/CUS-00001", json=f.customer())
+    http.get(f"{f.BILLING}/accounts/30000001/balance", json=f.balance(status="overdue"))
+    ActionCheckBillBalance().run(dispatcher, make_tracker(VERIFIED), domain)
+    assert "(this is overdue)" in texts(dispatcher)[0]
+
+
+def test_locked_customer_gets_no_data_and_is_offered_a_person(http, dispatcher, domain) -> None:
+    tracker = make_tracker({"verification_locked": True})
+    events = ActionCheckBillBalance().run(dispatcher, tracker, domain)
+    assert not http.request_history, "no personal data may be fetched for an unverified customer"
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_verification_locked",
+        "utter_offer_human",
+    ]
+    assert slot_events(events)["handover_reason"] == "failed_verification"
+
+
+def test_form_cut_short_is_not_explained_twice(http, dispatcher, domain) -> None:
+    events = ActionCheckBillBalance().run(dispatcher, make_tracker({"task_failed": True}), domain)
+    assert dispatcher.messages == []
+    assert slot_events(events) == {"task_failed": False}
+
+
+def test_billing_error_apologises_and_offers_a_person(http, dispatcher, domain) -> None:
+    http.get(f"{f.CRM}/customers/CUS-00001", json=f.customer())
+    http.get(f"{f.BILLING}/accounts/30000001/balance", status_code=503)
+    events = ActionCheckBillBalance().run(dispatcher, make_tracker(VERIFIED), domain)
+    assert dispatcher.messages[0]["response"] == "utter_backend_error"
+    assert dispatcher.messages[0]["system"] == "billing"
+    assert slot_events(events) == {"pending_offer": "human", "handover_reason": "backend_failure"}
+
+
+def test_billing_timeout_apologises(http, dispatcher, domain) -> None:
+    http.get(f"{f.CRM}/customers/CUS-00001", json=f.customer())
+    http.get(f"{f.BILLING}/accounts/30000001/balance", exc=requests.exceptions.ConnectTimeout)
+    ActionCheckBillBalance().run(dispatcher, make_tracker(VERIFIED), domain)
+    assert dispatcher.messages[0]["response"] == "utter_backend_error"
+
+
+def test_invoice_lines(http, dispatcher, domain) -> None:
+    http.get(f"{f.CRM}/customers/CUS-00001", json=f.customer())
+    invoices = http.get(f"{f.BILLING}/accounts/30000001/invoices", json=[f.invoice()])
+    events = ActionShowInvoice().run(
+        dispatcher, make_tracker({**VERIFIED, "pending_offer": "invoice_lines"}), domain
+    )
+    assert invoices.last_request.qs == {"limit": ["1"]}
+    assert texts(dispatcher) == [
+        "Invoice INV-202611-0001 for account 30000001 (1 November 2026 to 30 November 2026):\n"
+        "- Unlimited Plus plan: £35.00\n- Roaming (3 days): £7.50\nTotal: £42.50 (unpaid)."
+    ]
+    assert slot_events(events) == {"pending_offer": None}

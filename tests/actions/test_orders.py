@@ -1,0 +1,100 @@
+import requests
+
+from actions.forms import ValidateOrderForm
+from actions.orders import ActionTrackOrder
+from tests import factories as f
+from tests.actions.conftest import make_tracker, slot_events, texts
+
+
+async def test_known_order_number_in_free_text(http, dispatcher, domain) -> None:
+    http.get(f"{f.ORDERS}/orders/ORD-100001", json=f.order())
+    tracker = make_tracker(text="it's ord 100001", candidates={"order_number": "it's ord 100001"})
+    events = await ValidateOrderForm().run(dispatcher, tracker, domain)
+    slots = slot_events(events)
+    assert slots["order_number"] == "ORD-100001"
+    assert slots["requested_slot"] is None
+
+
+async def test_unknown_order_is_asked_once_more(http, dispatcher, domain) -> None:
+    http.get(f"{f.ORDERS}/orders/ORD-999999", status_code=404)
+    tracker = make_tracker(text="ORD-999999", candidates={"order_number": "ORD-999999"})
+    events = await ValidateOrderForm().run(dispatcher, tracker, domain)
+    slots = slot_events(events)
+    assert slots == {
+        "order_number": None,
+        "order_lookup_failures": 1,
+        "requested_slot": "order_number",
+    }
+    assert "couldn't find order ORD-999999" in texts(dispatcher)[0]
+
+
+async def test_second_unknown_order_ends_the_form(http, dispatcher, domain) -> None:
+    tracker = make_tracker(
+        {"order_lookup_failures": 1}, text="no idea", candidates={"order_number": "no idea"}
+    )
+    events = await ValidateOrderForm().run(dispatcher, tracker, domain)
+    assert slot_events(events)["requested_slot"] is None
+    assert not http.request_history, "text without an order number is not looked up"
+    events = ActionTrackOrder().run(dispatcher, make_tracker(slot_events(events)), domain)
+    assert "still can't find" in texts(dispatcher)[-2]
+    assert slot_events(events)["handover_reason"] == "order_not_found"
+
+
+async def test_no_order_number_asks_for_verification(dispatcher, domain) -> None:
+    tracker = make_tracker(
+        text="I don't have it", intent="deny", candidates={"order_number": "none"}
+    )
+    events = await ValidateOrderForm().run(dispatcher, tracker, domain)
+    assert slot_events(events)["requested_slot"] == "account_number"
+
+
+async def test_orders_system_down_during_lookup(http, dispatcher, domain) -> None:
+    http.get(f"{f.ORDERS}/orders/ORD-100001", exc=requests.exceptions.ConnectionError)
+    tracker = make_tracker(text="ORD-100001", candidates={"order_number": "ORD-100001"})
+    events = await ValidateOrderForm().run(dispatcher, tracker, domain)
+    slots = slot_events(events)
+    assert slots["task_failed"] is True
+    assert slots["requested_slot"] is None
+    assert dispatcher.messages[0]["system"] == "orders"
+
+
+def test_shipped_order_described(http, dispatcher, domain) -> None:
+    http.get(f"{f.ORDERS}/orders/ORD-100001", json=f.order())
+    events = ActionTrackOrder().run(
+        dispatcher, make_tracker({"order_number": "ORD-100001"}), domain
+    )
+    assert texts(dispatcher) == [
+        "Order ORD-100001 is on its way. Carrier: DPD, tracking number 15501234567890. "
+        "Expected delivery: 24 November 2026.\nLatest updates:\n"
+        "- 20 Nov 08:30: Handed to DPD (Birmingham hub)\n- 18 Nov 10:00: Order received"
+    ]
+    assert slot_events(events) == {"order_number": None, "order_lookup_failures": 0}
+
+
+def test_lost_order_offers_the_way_forward(http, dispatcher, domain) -> None:
+    http.get(f"{f.ORDERS}/orders/ORD-100001", json=f.order(status="lost"))
+    ActionTrackOrder().run(dispatcher, make_tracker({"order_number": "ORD-100001"}), domain)
+    assert "reported lost" in texts(dispatcher)[0]
+    assert "Expected delivery" not in texts(dispatcher)[0]
+
+
+def test_open_orders_of_a_verified_customer(http, dispatcher, domain) -> None:
+    listing = http.get(
+        f"{f.ORDERS}/orders",
+        json=[f.order(), f.order(order_number="ORD-100002", status="processing")],
+    )
+    slots = {"order_number": "none", "verified": True, "customer_id": "CUS-00001"}
+    ActionTrackOrder().run(dispatcher, make_tracker(slots), domain)
+    assert listing.last_request.qs == {"customer_id": ["cus-00001"], "open_only": ["true"]}
+    said = texts(dispatcher)
+    assert said[0] == "You have 2 open order(s):"
+    assert said[2].startswith("Order ORD-100002 is being prepared.")
+
+
+def test_orders_system_error_when_describing(http, dispatcher, domain) -> None:
+    http.get(f"{f.ORDERS}/orders/ORD-100001", status_code=500)
+    events = ActionTrackOrder().run(
+        dispatcher, make_tracker({"order_number": "ORD-100001"}), domain
+    )
+    assert dispatcher.messages[0]["response"] == "utter_backend_error"
+    assert slot_events(events)["pending_offer"] == "human"

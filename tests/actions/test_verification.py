@@ -1,0 +1,173 @@
+from datetime import date
+
+import pytest
+import requests
+
+from actions.forms import ValidateBillForm, ValidatePasswordForm
+from actions.verification import chosen_method, parse_date_of_birth
+from tests import factories as f
+from tests.actions.conftest import make_tracker, slot_events, texts
+
+TODAY = date(2026, 11, 21)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("14/03/1985", date(1985, 3, 14)),
+        ("14-03-1985", date(1985, 3, 14)),
+        ("1985-03-14", date(1985, 3, 14)),
+        ("March 14th 1985", date(1985, 3, 14)),
+        ("i was born on 3 june 1990", date(1990, 6, 3)),
+        ("14 March", None),
+        ("March 1985", None),
+        ("14/03/2030", None),
+        ("", None),
+        ("x" * 10_000, None),
+        ("<script>alert(1)</script>", None),
+        ("99/99/9999", None),
+    ],
+)
+def test_parse_date_of_birth(text: str, expected: date | None) -> None:
+    assert parse_date_of_birth(text, today=TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("date of birth", "dob"),
+        ("14/03/1985", "dob"),
+        ("send me a code", "otp"),
+        ("text me please", "otp"),
+        ("by email", "otp"),
+        ("banana", None),
+        ("", None),
+    ],
+)
+def test_chosen_method(text: str, expected: str | None) -> None:
+    assert chosen_method(text) == expected
+
+
+VERIFYING = {"account_number": "30000001", "verification_method": "dob"}
+
+
+async def test_account_number_is_read_from_free_text(dispatcher, domain) -> None:
+    tracker = make_tracker(text="it's 3000 0001", candidates={"account_number": "it's 3000 0001"})
+    events = await ValidateBillForm().run(dispatcher, tracker, domain)
+    slots = slot_events(events)
+    assert slots["account_number"] == "30000001"
+    assert slots["requested_slot"] == "verification_method"
+
+
+async def test_wrong_account_number_format_is_asked_again(dispatcher, domain) -> None:
+    tracker = make_tracker(text="12345", candidates={"account_number": "12345"})
+    events = await ValidateBillForm().run(dispatcher, tracker, domain)
+    assert slot_events(events)["account_number"] is None
+    assert "8 digits" in texts(dispatcher)[0]
+
+
+async def test_date_of_birth_that_matches_verifies(http, dispatcher, domain) -> None:
+    http.post(f"{f.CRM}/identity/verify", json={"verified": True, "customer_id": "CUS-00001"})
+    http.get(f"{f.CRM}/customers/CUS-00001", json=f.customer())
+    tracker = make_tracker(VERIFYING, text="14/03/1985", candidates={"date_of_birth": "14/03/1985"})
+    events = await ValidateBillForm().run(dispatcher, tracker, domain)
+    slots = slot_events(events)
+    assert http.request_history[0].json() == {
+        "account_number": "30000001",
+        "date_of_birth": "1985-03-14",
+    }
+    assert slots["verified"] is True
+    assert slots["customer_id"] == "CUS-00001"
+    assert slots["date_of_birth"] is None, "the date of birth must not stay in the tracker"
+    assert slots["requested_slot"] is None, "a verified customer ends the form"
+    assert texts(dispatcher) == ["Thanks Jane, you're verified."]
+
+
+async def test_mismatch_counts_a_failure_and_starts_again(http, dispatcher, domain) -> None:
+    http.post(f"{f.CRM}/identity/verify", json={"verified": False, "customer_id": None})
+    tracker = make_tracker(VERIFYING, text="01/01/1990", candidates={"date_of_birth": "01/01/1990"})
+    events = await ValidatePasswordForm().run(dispatcher, tracker, domain)
+    slots = slot_events(events)
+    assert slots["verification_failures"] == 1
+    assert slots["account_number"] is None
+    assert slots["requested_slot"] == "account_number"
+    assert "don't match" in texts(dispatcher)[0]
+
+
+async def test_third_failure_locks_verification(http, dispatcher, domain) -> None:
+    http.post(f"{f.CRM}/identity/verify", json={"verified": False, "customer_id": None})
+    tracker = make_tracker(
+        {**VERIFYING, "verification_failures": 2},
+        text="01/01/1990",
+        candidates={"date_of_birth": "01/01/1990"},
+    )
+    events = await ValidateBillForm().run(dispatcher, tracker, domain)
+    slots = slot_events(events)
+    assert slots["verification_locked"] is True
+    assert slots["requested_slot"] is None
+
+
+async def test_locked_verification_asks_nothing(dispatcher, domain) -> None:
+    tracker = make_tracker({"verification_locked": True}, text="what do i owe")
+    events = await ValidateBillForm().run(dispatcher, tracker, domain)
+    assert slot_events(events) == {"requested_slot": None}
+
+
+async def test_one_time_code_by_email(http, dispatcher, domain) -> None:
+    http.post(
+        f"{f.CRM}/identity/otp",
+        json={"otp_id": "otp-1", "sent_to": "j***@example.com", "expires_in_seconds": 300},
+    )
+    tracker = make_tracker(
+        {"account_number": "30000001"},
+        text="send me a code by email",
+        candidates={"verification_method": "send me a code by email"},
+    )
+    events = await ValidateBillForm().run(dispatcher, tracker, domain)
+    assert http.request_history[0].json() == {"account_number": "30000001", "channel": "email"}
+    slots = slot_events(events)
+    assert slots["verification_method"] == "otp"
+    assert slots["otp_id"] == "otp-1"
+    assert slots["requested_slot"] == "otp_code"
+    assert "j***@example.com" in texts(dispatcher)[0]
+
+
+async def test_right_one_time_code_verifies(http, dispatcher, domain) -> None:
+    check = http.post(
+        f"{f.CRM}/identity/otp/otp-1/check", json={"verified": True, "customer_id": "CUS-00001"}
+    )
+    http.get(f"{f.CRM}/customers/CUS-00001", json=f.customer())
+    tracker = make_tracker(
+        {"account_number": "30000001", "verification_method": "otp", "otp_id": "otp-1"},
+        text="the code is 482913",
+        candidates={"otp_code": "the code is 482913"},
+    )
+    events = await ValidateBillForm().run(dispatcher, tracker, domain)
+    assert check.last_request.json() == {"code": "482913"}
+    assert slot_events(events)["verified"] is True
+
+
+async def test_crm_timeout_apologises_and_ends_the_form(http, dispatcher, domain) -> None:
+    http.post(f"{f.CRM}/identity/verify", exc=requests.exceptions.ReadTimeout)
+    tracker = make_tracker(VERIFYING, text="14/03/1985", candidates={"date_of_birth": "14/03/1985"})
+    events = await ValidateBillForm().run(dispatcher, tracker, domain)
+    slots = slot_events(events)
+    assert slots["task_failed"] is True
+    assert slots["pending_offer"] == "human"
+    assert slots["handover_reason"] == "backend_failure"
+    assert slots["requested_slot"] is None
+    assert dispatcher.messages[0]["response"] == "utter_backend_error"
+    assert dispatcher.messages[0]["system"] == "customer records"
+    assert dispatcher.messages[1]["response"] == "utter_offer_human"
+
+
+async def test_crm_error_when_sending_a_code(http, dispatcher, domain) -> None:
+    http.post(f"{f.CRM}/identity/otp", status_code=500)
+    tracker = make_tracker(
+        {"account_number": "30000001"},
+        text="code please",
+        candidates={"verification_method": "code please"},
+    )
+    events = await ValidateBillForm().run(dispatcher, tracker, domain)
+    assert slot_events(events)["task_failed"] is True
+    assert dispatcher.messages[0]["response"] == "utter_backend_error"

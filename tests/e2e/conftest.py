@@ -1,0 +1,96 @@
+"""The whole assistant (mock back-ends, action server, Rasa server) on free ports, once per run."""
+
+from __future__ import annotations
+
+import io
+import socket
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import requests
+
+from bot.settings import BotSettings
+from bot.stack import ROOT, Stack
+from connectors.settings import ConnectorSettings
+
+pytestmark = pytest.mark.e2e
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    if not (ROOT / BotSettings().model).exists():
+        pytest.fail("no trained model: `make test` trains it before running the tests")
+    bot = BotSettings(rasa_port=free_port(), action_port=free_port())
+    backends = ConnectorSettings(
+        timeout_seconds=2,
+        **{f"{name}_url": f"http://127.0.0.1:{free_port()}" for name in
+           ("crm", "billing", "orders", "network", "identity")},
+    )  # fmt: skip
+    log = io.StringIO()
+    running = Stack(bot, backends, out=log)
+    try:
+        running.start()
+    except RuntimeError:
+        sys.stderr.write(log.getvalue()[-5000:])
+        raise
+    yield running
+    running.stop()
+
+
+@dataclass
+class Chat:
+    """One customer's conversation through Rasa's REST channel."""
+
+    stack: Stack
+    sender: str = field(default_factory=lambda: f"e2e-{uuid.uuid4().hex[:10]}")
+
+    def say(self, text: str) -> list[dict[str, Any]]:
+        reply = requests.post(
+            f"{self.stack.bot.rasa_url}/webhooks/rest/webhook",
+            json={"sender": self.sender, "message": text},
+            timeout=60,
+        )
+        reply.raise_for_status()
+        return reply.json()
+
+    def text(self, message: str) -> str:
+        """Everything the bot answers to `message`, as one string."""
+        return "\n".join(m.get("text", "") for m in self.say(message))
+
+    def slots(self) -> dict[str, Any]:
+        tracker = requests.get(
+            f"{self.stack.bot.rasa_url}/conversations/{self.sender}/tracker", timeout=10
+        )
+        tracker.raise_for_status()
+        return tracker.json()["slots"]
+
+
+@pytest.fixture
+def chat(stack: Stack) -> Chat:
+    return Chat(stack)
+
+
+@pytest.fixture
+def fault(stack: Stack) -> Iterator[Any]:
+    """Put a mock system into a fault mode for one test."""
+    touched: list[str] = []
+
+    def set_fault(system: str, mode: str, delay_seconds: float = 0) -> None:
+        url = getattr(stack.backends, f"{system}_url")
+        body = {"mode": mode, "delay_seconds": delay_seconds}
+        requests.post(f"{url}/_mock/faults", json=body, timeout=5).raise_for_status()
+        touched.append(url)
+
+    yield set_fault
+    for url in touched:
+        requests.post(f"{url}/_mock/faults", json={"mode": "ok"}, timeout=5)
