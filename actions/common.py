@@ -86,7 +86,8 @@ def unverified_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list
 def money(amount: Any, currency: str = "GBP") -> str:
     """Format an amount as customers read it (£12.50)."""
     symbol = {"GBP": "£", "EUR": "€", "USD": "$"}.get(currency, currency + " ")
-    return f"{symbol}{float(amount):,.2f}"
+    sign = "-" if float(amount) < 0 else ""
+    return f"{sign}{symbol}{abs(float(amount)):,.2f}"
 
 
 def long_date(value: Any) -> str:

@@ -15,6 +15,8 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def main() -> int:
     stack = Stack()
+    # Explicit, because a shell starts background jobs with SIGINT ignored, and Python keeps that.
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         stack.start()

@@ -50,8 +50,9 @@ def invoice(**overrides: Any) -> dict[str, Any]:
         "total": "42.50",
         "status": "unpaid",
         "lines": [
-            {"description": "Unlimited Plus plan", "amount": "35.00"},
+            {"description": "Unlimited Plus plan", "amount": "40.00"},
             {"description": "Roaming (3 days)", "amount": "7.50"},
+            {"description": "Loyalty discount", "amount": "-5.00"},
         ],
     }
     return {**body, **overrides}

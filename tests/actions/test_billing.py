@@ -74,6 +74,7 @@ def test_invoice_lines(http, dispatcher, domain) -> None:
     assert invoices.last_request.qs == {"limit": ["1"]}
     assert texts(dispatcher) == [
         "Invoice INV-202611-0001 for account 30000001 (1 November 2026 to 30 November 2026):\n"
-        "- Unlimited Plus plan: £35.00\n- Roaming (3 days): £7.50\nTotal: £42.50 (unpaid)."
+        "- Unlimited Plus plan: £40.00\n- Roaming (3 days): £7.50\n- Loyalty discount: -£5.00\n"
+        "Total: £42.50 (unpaid)."
     ]
     assert slot_events(events) == {"pending_offer": None}

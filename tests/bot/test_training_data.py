@@ -13,6 +13,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+HOLDOUT = ROOT / "tests" / "data" / "holdout.jsonl"
 BUSINESS = ["check_bill_balance", "reset_password", "track_order", "check_outage"]
 ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
 
@@ -57,12 +58,15 @@ def test_no_example_is_in_two_intents() -> None:
     assert not clashes
 
 
-@pytest.mark.skipif(not DEV_SET.exists(), reason="the shared evaluation set is not beside the repo")
-def test_no_evaluation_message_is_in_the_training_data() -> None:
-    dev = {_normal(json.loads(line)["text"]) for line in DEV_SET.open() if line.strip()}
+@pytest.mark.parametrize("evaluation", [DEV_SET, HOLDOUT], ids=["dev", "holdout"])
+def test_no_evaluation_message_is_in_the_training_data(evaluation: Path) -> None:
+    if not evaluation.exists():
+        pytest.skip(f"{evaluation} is not here")
+    held_out = {_normal(json.loads(line)["text"]) for line in evaluation.open() if line.strip()}
     training = {_normal(text) for texts in _examples().values() for text in texts}
     # Only the count: printing the messages would show evaluation data to whoever reads it.
-    assert len(dev & training) == 0, f"{len(dev & training)} evaluation messages in training data"
+    shared = len(held_out & training)
+    assert shared == 0, f"{shared} evaluation messages in the training data"
 
 
 def test_rasa_data_validate_is_clean() -> None:

@@ -145,3 +145,27 @@ def test_hostile_input_gets_an_answer_and_the_conversation_goes_on(
 ) -> None:
     chat.say(message)
     assert "virtual assistant" in chat.text("hello")
+
+
+def test_verification_is_remembered_for_the_conversation(chat: Chat) -> None:
+    chat.text("what's my bill balance")
+    assert "you're verified" in verify_by_date_of_birth(chat)
+    chat.text("no thanks")
+    answer = chat.text("I forgot my password")
+    assert "password reset link to j***@example.com" in answer, "no second verification"
+
+
+def test_account_number_corrected_in_the_middle_of_verification(chat: Chat) -> None:
+    chat.text("how much do i owe")
+    chat.text("30000001")
+    assert "confirm your identity" in chat.text("sorry, my account number is actually 30000002")
+    assert "date of birth" in chat.text("date of birth")
+    answer = chat.text("02/11/1979")
+    assert "Thanks Mohammed, you're verified." in answer
+    assert "Account 30000002" in answer and "Account 30000003" in answer
+
+
+def test_order_number_corrected_after_a_typo(chat: Chat) -> None:
+    chat.text("track my order")
+    assert "couldn't find order ORD-999999" in chat.text("ORD-999999")
+    assert "Order ORD-100001 is on its way" in chat.text("sorry, I meant ORD-100001")
