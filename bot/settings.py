@@ -11,6 +11,7 @@ class BotSettings(BaseSettings):
     host: str = "127.0.0.1"
     rasa_port: int = 5005
     action_port: int = 5055
+    gateway_port: int = 8000
     model: Path = Path("models/nimbus.tar.gz")
     startup_timeout_seconds: float = 180.0
 
@@ -24,3 +25,7 @@ class BotSettings(BaseSettings):
     @property
     def action_url(self) -> str:
         return f"http://{self.host}:{self.action_port}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{self.host}:{self.gateway_port}"

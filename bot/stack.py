@@ -66,10 +66,14 @@ class Stack:
         bot: BotSettings | None = None,
         backends: ConnectorSettings | None = None,
         out: IO[str] = sys.stdout,
+        gateway_env: dict[str, str] | None = None,
     ) -> None:
         self.bot = bot or BotSettings()
-        self.backends = backends or ConnectorSettings()
+        self.backends = (backends or ConnectorSettings()).copy(
+            update={"handover_url": self.bot.gateway_url}
+        )
         self.out = out
+        self.gateway_env = gateway_env or {}
         self._endpoints = self._write_endpoints()
         self.processes = self._processes()
 
@@ -107,6 +111,18 @@ class Stack:
                     "--endpoints", str(self._endpoints),
                 ],
                 f"{self.bot.rasa_url}/status",
+            ),
+            Process(
+                "gateway",
+                [sys.executable, "-m", "handover", "serve"],
+                f"{self.bot.gateway_url}/health",
+                {
+                    **backend_env,
+                    "HANDOVER_HOST": self.bot.host,
+                    "HANDOVER_PORT": str(self.bot.gateway_port),
+                    "HANDOVER_RASA_URL": self.bot.rasa_url,
+                    **self.gateway_env,
+                },
             ),
         ]  # fmt: skip
 

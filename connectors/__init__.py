@@ -13,6 +13,7 @@ from connectors.errors import (
     InvalidResponse,
     NotFound,
 )
+from connectors.handover import HandoverClient
 from connectors.identity import IdentityClient
 from connectors.network import NetworkClient
 from connectors.orders import OrdersClient
@@ -39,6 +40,7 @@ class Backends:
     orders: OrdersClient
     network: NetworkClient
     identity: IdentityClient
+    handover: HandoverClient
 
 
 def build_backends(
@@ -53,4 +55,7 @@ def build_backends(
         orders=OrdersClient(settings.orders_url, timeout=timeout, session=session),
         network=NetworkClient(settings.network_url, timeout=timeout, session=session),
         identity=IdentityClient(settings.identity_url, timeout=timeout, session=session),
+        handover=HandoverClient(
+            settings.handover_url, token=settings.handover_token, timeout=timeout
+        ),
     )

@@ -11,6 +11,9 @@ class ConnectorSettings(BaseSettings):
     orders_url: str = "http://127.0.0.1:8103"
     network_url: str = "http://127.0.0.1:8104"
     identity_url: str = "http://127.0.0.1:8105"
+    handover_url: str = "http://127.0.0.1:8000"
+    # Shared with the gateway (HANDOVER_BOT_TOKEN); the default only works in development.
+    handover_token: str = "dev-bot-token"
     timeout_seconds: float = 5.0
 
     class Config:

@@ -9,6 +9,7 @@ BILLING = "http://127.0.0.1:8102"
 ORDERS = "http://127.0.0.1:8103"
 NETWORK = "http://127.0.0.1:8104"
 IDENTITY = "http://127.0.0.1:8105"
+HANDOVER = "http://127.0.0.1:8000"
 
 
 def customer(**overrides: Any) -> dict[str, Any]:

@@ -23,7 +23,15 @@ def domain() -> dict[str, Any]:
 @pytest.fixture(autouse=True)
 def default_backends(monkeypatch: pytest.MonkeyPatch) -> None:
     """Actions talk to the default back-end URLs, which requests-mock answers."""
-    for name in ("CRM_URL", "BILLING_URL", "ORDERS_URL", "NETWORK_URL", "IDENTITY_URL"):
+    for name in (
+        "CRM_URL",
+        "BILLING_URL",
+        "ORDERS_URL",
+        "NETWORK_URL",
+        "IDENTITY_URL",
+        "HANDOVER_URL",
+        "HANDOVER_TOKEN",
+    ):
         monkeypatch.delenv(f"BACKEND_{name}", raising=False)
     monkeypatch.setenv("BACKEND_TIMEOUT_SECONDS", "2")
 

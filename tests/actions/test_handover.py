@@ -30,10 +30,15 @@ def test_transcript_redacts_answers_to_secret_questions() -> None:
     assert lines[1]["timestamp"] == "1970-01-01T00:00:03Z"
 
 
-def test_customer_request_opens_a_ticket_with_the_transcript(http, dispatcher, domain) -> None:
+NOBODY = {"status": "unavailable", "why": "no agent online"}
+
+
+def test_customer_request_opens_a_ticket_when_nobody_is_free(http, dispatcher, domain) -> None:
+    http.post(f"{f.HANDOVER}/api/handover", json=NOBODY)
+    http.get(f"{f.CRM}/customers/CUS-00001", json=f.customer())
     created = http.post(f"{f.CRM}/tickets", json=f.ticket(ticket_id="TCK-000042"))
     tracker = make_tracker(
-        {"customer_id": "CUS-00001"},
+        {"customer_id": "CUS-00001", "verified": True},
         events=[user_event("my router is broken", "out_of_scope")],
         text="agent please",
         intent="request_human",
@@ -48,13 +53,70 @@ def test_customer_request_opens_a_ticket_with_the_transcript(http, dispatcher, d
 
 
 def test_accepted_offer_keeps_the_reason_of_the_offer(http, dispatcher, domain) -> None:
+    asked = http.post(f"{f.HANDOVER}/api/handover", json=NOBODY)
     created = http.post(f"{f.CRM}/tickets", json=f.ticket())
     slots = {"pending_offer": "human", "handover_reason": "repeated_fallback"}
     ActionHandover().run(dispatcher, make_tracker(slots, text="yes", intent="affirm"), domain)
+    assert asked.last_request.json()["reason"] == "repeated_fallback"
     assert created.last_request.json()["reason"] == "repeated_fallback"
 
 
 def test_crm_down_still_tells_the_customer_how_to_reach_us(http, dispatcher, domain) -> None:
+    http.post(f"{f.HANDOVER}/api/handover", exc=requests.exceptions.ConnectionError)
     http.post(f"{f.CRM}/tickets", exc=requests.exceptions.ConnectionError)
     ActionHandover().run(dispatcher, make_tracker(text="human", intent="request_human"), domain)
     assert "0800 000 0123" in texts(dispatcher)[0]
+
+
+def _billing_conversation() -> list[dict]:
+    return [
+        user_event("how much do i owe", "check_bill_balance"),
+        _slot("requested_slot", "date_of_birth"),
+        user_event("14/03/1985"),
+        _slot("requested_slot", None),
+    ]
+
+
+def test_queued_with_the_full_context(http, dispatcher, domain) -> None:
+    asked = http.post(
+        f"{f.HANDOVER}/api/handover",
+        json={"status": "queued", "position": 2, "estimated_wait_seconds": 240},
+    )
+    http.get(f"{f.CRM}/customers/CUS-00001", json=f.customer(vulnerable=True))
+    tickets = http.post(f"{f.CRM}/tickets", json=f.ticket())
+    slots = {"verified": True, "customer_id": "CUS-00001", "account_number": "30000001"}
+    tracker = make_tracker(
+        slots, events=_billing_conversation(), text="agent please", intent="request_human"
+    )
+    events = ActionHandover().run(dispatcher, tracker, domain)
+    assert texts(dispatcher) == [
+        "I'm passing you to a member of our team, with everything you've told me. You're "
+        "number 2 in the queue, and the wait is about 4 minutes."
+    ]
+    assert not tickets.called
+    assert asked.last_request.headers["Authorization"] == "Bearer dev-bot-token"
+    body = asked.last_request.json()
+    assert body["conversation_id"] == "test-conversation"
+    assert body["reason"] == "customer_request"
+    context = body["context"]
+    assert context["skill"] == "billing"
+    assert context["vulnerable"] is True
+    assert context["summary"] == "Jane Doe needs help with their bill; asked for a person."
+    assert [(t["text"], t["intent"]) for t in context["turns"]] == [
+        ("how much do i owe", "check_bill_balance"),
+        ("[redacted]", "inform"),
+        ("agent please", "request_human"),
+    ]
+    assert context["turns"][0]["confidence"] == 0.9
+    assert context["slots"]["account_number"] == "30000001"
+    assert "date_of_birth" not in context["slots"] and "1985" not in str(body)
+    assert context["profile"]["email"] == "jane.doe@example.com"
+    assert slot_events(events) == {"pending_offer": None, "handover_reason": None}
+
+
+def test_gateway_error_falls_back_to_a_ticket(http, dispatcher, domain) -> None:
+    http.post(f"{f.HANDOVER}/api/handover", status_code=503)
+    created = http.post(f"{f.CRM}/tickets", json=f.ticket(ticket_id="TCK-000043"))
+    ActionHandover().run(dispatcher, make_tracker(text="human", intent="request_human"), domain)
+    assert created.called
+    assert "TCK-000043" in texts(dispatcher)[0]

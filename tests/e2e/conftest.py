@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
 import socket
+import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
@@ -26,18 +28,32 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+AGENTS = {"ada": "correct-horse-1", "bob": "correct-horse-2"}
+
+
+def create_agent(database_url: str, name: str, password: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "handover", "create-agent", name, "--password", password],
+        cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url}, check=True,
+        capture_output=True, timeout=120,
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not (ROOT / BotSettings().model).exists():
         pytest.fail("no trained model: `make test` trains it before running the tests")
-    bot = BotSettings(rasa_port=free_port(), action_port=free_port())
+    database_url = f"sqlite:///{tmp_path_factory.mktemp('gateway')}/handover.db"
+    for name, password in AGENTS.items():
+        create_agent(database_url, name, password)
+    bot = BotSettings(rasa_port=free_port(), action_port=free_port(), gateway_port=free_port())
     backends = ConnectorSettings(
         timeout_seconds=2,
         **{f"{name}_url": f"http://127.0.0.1:{free_port()}" for name in
            ("crm", "billing", "orders", "network", "identity")},
     )  # fmt: skip
     log = io.StringIO()
-    running = Stack(bot, backends, out=log)
+    running = Stack(bot, backends, out=log, gateway_env={"DATABASE_URL": database_url})
     try:
         running.start()
     except RuntimeError:

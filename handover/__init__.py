@@ -1,0 +1,1 @@
+"""Handover service: hands customer conversations from the bot to people and back."""

@@ -1,0 +1,78 @@
+"""Command line: `python -m handover [serve | migrate | create-agent NAME --password PW]`."""
+
+import argparse
+import getpass
+import sys
+from collections.abc import Sequence
+
+from handover import crud
+from handover.config import settings
+from handover.db import make_engine, migrate, session_factory, session_scope
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m handover", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="run the gateway (the default)")
+    commands.add_parser("migrate", help="upgrade the database to the latest schema")
+    create = commands.add_parser("create-agent", help="add an agent who can sign in")
+    create.add_argument("username")
+    create.add_argument("--password", help="at least 8 characters; asked for when left out")
+    create.add_argument(
+        "--skills",
+        default="",
+        help="comma-separated: billing, network, orders, accounts; none means every skill",
+    )
+    create.add_argument(
+        "--capacity", type=int, help="chats at once (default: HANDOVER_DEFAULT_CAPACITY)"
+    )
+    create.add_argument("--display-name", help="shown to customers (default: the username)")
+    return parser
+
+
+def _create_agent(args: argparse.Namespace) -> int:
+    config = settings()
+    migrate(config.database_url)  # so that it works on a fresh database
+    password = args.password if args.password is not None else getpass.getpass("Password: ")
+    engine = make_engine(config.database_url)
+    try:
+        with session_scope(session_factory(engine)) as session:
+            crud.create_agent(
+                session,
+                username=args.username,
+                password=password,
+                skills=[skill.strip() for skill in args.skills.split(",") if skill.strip()],
+                capacity=config.default_capacity if args.capacity is None else args.capacity,
+                display_name=args.display_name,
+            )
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(f"created agent {args.username}")
+    return 0
+
+
+def _serve() -> int:
+    # Imported here: the server's dependencies are not needed to manage the database.
+    from handover.main import run
+
+    run()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    if args.command == "create-agent":
+        return _create_agent(args)
+    if args.command == "migrate":
+        migrate(settings().database_url)
+        print("database is up to date")
+        return 0
+    return _serve()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

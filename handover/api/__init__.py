@@ -1,0 +1,1 @@
+"""REST API of the gateway (`/api/...`), documented in its OpenAPI schema."""

@@ -1,0 +1,133 @@
+"""The queue and the conversations agents take over."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel, Field, validator
+
+from handover import crud
+from handover.api.deps import CurrentAgent, HubDep
+from handover.service import MAX_MESSAGE_CHARS, Conflict, Hub, message_view
+
+router = APIRouter(prefix="/api", tags=["conversations"])
+
+
+class AgentText(BaseModel):
+    text: str = Field(..., max_length=MAX_MESSAGE_CHARS)
+
+    @validator("text")
+    def not_blank(cls, value: str) -> str:  # noqa: N805 (pydantic validators take cls)
+        if not value.strip():
+            raise ValueError("text must not be blank")
+        return value
+
+
+def _serves(agent: Any, skill: str | None) -> bool:
+    skills = crud.agent_skills(agent)
+    return not skills or skill in (None, "general") or skill in skills
+
+
+async def _conversation(hub: Hub, conversation_id: str) -> Any:
+    found = await hub.db(crud.get_conversation, conversation_id=conversation_id)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such conversation")
+    return found
+
+
+def _conflict(error: Conflict) -> HTTPException:
+    return HTTPException(status.HTTP_409_CONFLICT, detail=str(error))
+
+
+@router.get("/queue")
+async def queue(agent: CurrentAgent, hub: HubDep) -> dict[str, Any]:
+    """Conversations waiting for a person that this agent can take, first to serve first."""
+    now = time.time()
+    items = []
+    for position, owner in enumerate(await hub.store.queue(), start=1):
+        if not _serves(agent, owner.skill):
+            continue
+        row = await hub.db(crud.get_conversation, conversation_id=owner.conversation_id)
+        context = (row.context if row else None) or {}
+        items.append(
+            {
+                "conversation_id": owner.conversation_id,
+                "position": position,
+                "skill": owner.skill,
+                "reason": row.reason if row else None,
+                "vulnerable": owner.vulnerable,
+                "waiting_seconds": round(now - owner.queued_at) if owner.queued_at else None,
+                "summary": row.summary if row else None,
+                "customer": context.get("profile"),
+            }
+        )
+    return {"items": items}
+
+
+@router.get("/conversations/{conversation_id}")
+async def conversation(conversation_id: str, agent: CurrentAgent, hub: HubDep) -> dict[str, Any]:
+    """The context packet and the whole transcript."""
+    row = await _conversation(hub, conversation_id)
+    owner = await hub.store.get(conversation_id)
+    messages = await hub.db(crud.list_messages, conversation_id=conversation_id)
+    context = row.context or {}
+    waited_until = owner.assigned_at or time.time()
+    return {
+        "conversation_id": conversation_id,
+        "state": owner.state.value,
+        "agent": owner.agent,
+        "reason": row.reason,
+        "skill": owner.skill or row.skill,
+        "language": row.language,
+        "summary": row.summary,
+        "vulnerable": row.vulnerable,
+        "waited_seconds": round(waited_until - owner.queued_at) if owner.queued_at else None,
+        "intents": context.get("turns", []),
+        "slots": context.get("slots", {}),
+        "profile": context.get("profile"),
+        "transcript": [message_view(m) for m in messages],
+    }
+
+
+@router.post("/conversations/{conversation_id}/accept")
+async def accept(conversation_id: str, agent: CurrentAgent, hub: HubDep) -> dict[str, str]:
+    """Take the conversation; exactly one agent wins when several accept at once."""
+    owner = await hub.store.get(conversation_id)
+    if not _serves(agent, owner.skill):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"needs skill {owner.skill}")
+    try:
+        await hub.accept(conversation_id, agent)
+    except Conflict as error:
+        raise _conflict(error) from error
+    return {"state": "assigned", "agent": agent.username}
+
+
+@router.post("/conversations/{conversation_id}/messages")
+async def send(
+    conversation_id: str, body: AgentText, agent: CurrentAgent, hub: HubDep
+) -> dict[str, str]:
+    try:
+        await hub.agent_message(conversation_id, agent, body.text)
+    except Conflict as error:
+        raise _conflict(error) from error
+    return {"status": "sent"}
+
+
+@router.post("/conversations/{conversation_id}/handback")
+async def handback(conversation_id: str, agent: CurrentAgent, hub: HubDep) -> dict[str, str]:
+    try:
+        await hub.handback(conversation_id, agent)
+    except Conflict as error:
+        raise _conflict(error) from error
+    return {"state": "bot"}
+
+
+@router.post("/conversations/{conversation_id}/close")
+async def close(conversation_id: str, agent: CurrentAgent, hub: HubDep) -> dict[str, str]:
+    try:
+        await hub.close(conversation_id, agent)
+    except Conflict as error:
+        raise _conflict(error) from error
+    return {"state": "closed"}

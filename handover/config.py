@@ -1,0 +1,136 @@
+"""Settings of the handover service, read from `HANDOVER_*` environment variables."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseSettings, Field, root_validator, validator
+
+PLACEHOLDER_SECRET = "dev-only-change-me"
+PLACEHOLDER_BOT_TOKEN = "dev-bot-token"  # the action server's default too (connectors/settings.py)
+# HS256 keys shorter than the hash output weaken the signature (RFC 7518, section 3.2).
+MIN_SECRET_LENGTH = 32
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WINDOW = re.compile(r"^(?P<days>[A-Za-z,\- ]+?)\s+(?P<start>\d{2}:\d{2})-(?P<end>\d{2}:\d{2})$")
+
+
+@dataclass(frozen=True)
+class OpeningWindow:
+    """Opening hours on some weekdays (0 = Monday); `end` is exclusive, `None` means midnight."""
+
+    weekdays: frozenset[int]
+    start: time
+    end: time | None
+
+
+def _weekday(name: str) -> int:
+    key = name.strip().lower()[:3]
+    if key not in DAYS:
+        raise ValueError(f"unknown day {name.strip()!r}; use Mon, Tue, ... Sun")
+    return DAYS.index(key)
+
+
+def _days(text: str) -> frozenset[int]:
+    days: set[int] = set()
+    for part in text.split(","):
+        first, _, last = part.partition("-")
+        start = _weekday(first)
+        end = _weekday(last) if last else start
+        # "Fri-Mon" wraps over the weekend.
+        days.update((start + offset) % 7 for offset in range((end - start) % 7 + 1))
+    return frozenset(days)
+
+
+def _clock(text: str) -> time | None:
+    hours, minutes = (int(value) for value in text.split(":"))
+    if (hours, minutes) == (24, 0):
+        return None
+    if hours > 23 or minutes > 59:
+        raise ValueError(f"invalid time {text!r}")
+    return time(hours, minutes)
+
+
+def parse_opening_hours(text: str) -> list[OpeningWindow]:
+    """Parse e.g. "Mon-Fri 08:00-20:00; Sat 09:00-17:00" (an empty text means always closed)."""
+    windows = []
+    for chunk in filter(None, (part.strip() for part in text.split(";"))):
+        match = _WINDOW.match(chunk)
+        if match is None:
+            raise ValueError(f"cannot read opening hours {chunk!r}; expected 'Mon-Fri 08:00-20:00'")
+        start, end = _clock(match["start"]), _clock(match["end"])
+        if start is None or (end is not None and end <= start):
+            # Overnight windows would belong to two days; writing them as two keeps it explicit.
+            raise ValueError(f"{chunk!r} must end after it starts; split overnight hours in two")
+        windows.append(OpeningWindow(_days(match["days"]), start, end))
+    return windows
+
+
+class HandoverSettings(BaseSettings):
+    """Everything the handover service reads from its environment."""
+
+    environment: str = "development"
+    database_url: str = Field("sqlite:///var/handover.db", env="DATABASE_URL")
+    redis_url: str | None = Field(None, env="REDIS_URL")
+    rasa_url: str = "http://127.0.0.1:5005"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secret_key: str = PLACEHOLDER_SECRET
+    bot_token: str = PLACEHOLDER_BOT_TOKEN  # what the action server sends to ask for handovers
+    token_ttl_seconds: int = 12 * 60 * 60
+    agent_grace_seconds: int = 30
+    default_capacity: int = 3
+    max_wait_seconds: int = 600
+    average_handle_seconds: int = 300  # for the customer's estimated wait
+    opening_hours: str = "Mon-Sun 00:00-24:00"
+    timezone: str = "Europe/London"
+
+    class Config:
+        env_prefix = "HANDOVER_"
+
+    @validator("opening_hours")
+    def _readable_hours(cls, value: str) -> str:
+        parse_opening_hours(value)
+        return value
+
+    @validator("timezone")
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r}") from exc
+        return value
+
+    @root_validator(skip_on_failure=True)
+    def _real_secrets_outside_development(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if values["environment"] == "development":
+            return values
+        placeholders = {"secret_key": PLACEHOLDER_SECRET, "bot_token": PLACEHOLDER_BOT_TOKEN}
+        for name, placeholder in placeholders.items():
+            if values[name] == placeholder or len(values[name]) < MIN_SECRET_LENGTH:
+                raise ValueError(
+                    f"set HANDOVER_{name.upper()} to a random value of at least"
+                    f" {MIN_SECRET_LENGTH} characters outside development"
+                )
+        return values
+
+    def is_open(self, now: datetime) -> bool:
+        """Whether agents are working at `now` (timezone-aware), in the service's timezone."""
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware, e.g. datetime.now(timezone.utc)")
+        local = now.astimezone(ZoneInfo(self.timezone))
+        clock = local.time().replace(tzinfo=None)
+        return any(
+            local.weekday() in window.weekdays
+            and window.start <= clock
+            and (window.end is None or clock < window.end)
+            for window in parse_opening_hours(self.opening_hours)
+        )
+
+
+@lru_cache(maxsize=1)
+def settings() -> HandoverSettings:
+    """The settings of this process, read once (tests call `settings.cache_clear()`)."""
+    return HandoverSettings()

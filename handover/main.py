@@ -1,0 +1,140 @@
+"""The gateway: FastAPI for REST, python-socketio for customers and agents, on one ASGI app."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+import socketio
+import uvicorn
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from connectors import build_backends
+from connectors.crm import TicketRequest
+from connectors.settings import ConnectorSettings
+from handover import crud, watchers
+from handover.api.routes import agents, bot, conversations
+from handover.config import HandoverSettings
+from handover.db import make_engine, migrate, session_factory
+from handover.rasa import RasaClient
+from handover.service import Hub
+from handover.sockets.agent import AgentNamespace
+from handover.sockets.customer import CustomerNamespace
+from handover.state import MemoryStateStore, Owner, Ownership, make_store
+
+logger = logging.getLogger(__name__)
+RASA_TIMEOUT_SECONDS = 30.0
+
+
+def crm_ticket_opener(settings: ConnectorSettings) -> Any:
+    """Open a CRM ticket with the transcript; returns its reference."""
+
+    def open_ticket(conversation_id: str, reason: str, transcript: list[dict[str, Any]]) -> str:
+        lines = [
+            {
+                "sender": line["sender"] if line["sender"] in ("user", "agent") else "bot",
+                "text": line["text"],
+                "timestamp": line["timestamp"],
+            }
+            for line in transcript
+        ]
+        request = TicketRequest(
+            subject=f"Chat {conversation_id}: nobody free to take it ({reason})",
+            description="The customer asked for a person; nobody could take the chat in time.",
+            reason=reason,
+            priority="normal",
+            transcript=lines,
+        )
+        return build_backends(settings).crm.create_ticket(request).ticket_id
+
+    return open_ticket
+
+
+def ownership_from_row(row: Any) -> Ownership:
+    """A queued or assigned conversation as recorded in the database, for the state store."""
+
+    def epoch(value: Any) -> float | None:
+        return value.timestamp() if value is not None else None
+
+    state = Owner(row.state)
+    return Ownership(
+        conversation_id=row.id,
+        state=state,
+        agent=row.agent_username if state == Owner.ASSIGNED else None,
+        skill=row.skill or "general",
+        vulnerable=bool(row.vulnerable),
+        queued_at=epoch(row.queued_at) or 0.0,
+        assigned_at=epoch(row.assigned_at) if state == Owner.ASSIGNED else None,
+    )
+
+
+def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
+    """The whole gateway as one ASGI application."""
+    settings = settings or HandoverSettings()
+    manager = socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url else None
+    sio = socketio.AsyncServer(
+        async_mode="asgi", cors_allowed_origins="*", client_manager=manager, logger=False
+    )
+    engine = make_engine(settings.database_url)
+    hub = Hub(
+        settings=settings,
+        store=make_store(settings.redis_url),
+        sessions=session_factory(engine),
+        rasa=RasaClient(settings.rasa_url, timeout=RASA_TIMEOUT_SECONDS),
+        sio=sio,
+        open_ticket=crm_ticket_opener(ConnectorSettings()),
+    )
+    sio.register_namespace(CustomerNamespace(hub))
+    sio.register_namespace(AgentNamespace(hub))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> Any:
+        await asyncio.to_thread(migrate, settings.database_url)
+        if isinstance(hub.store, MemoryStateStore):
+            rows = await hub.db(crud.list_unfinished_conversations)
+            await hub.store.restore([ownership_from_row(row) for row in rows])
+        watcher = asyncio.create_task(watchers.expire_long_waits(hub))
+        yield
+        watcher.cancel()
+        with suppress(asyncio.CancelledError):
+            await watcher
+        await hub.rasa.close()
+
+    api = FastAPI(title="Switchboard handover gateway", version="0.1.0", lifespan=lifespan)
+    api.state.hub = hub
+    for router in (agents.router, conversations.router, bot.router):
+        api.include_router(router)
+
+    @api.get("/health", tags=["health"])
+    async def health() -> JSONResponse:
+        """Ready when the database, the state store and the Rasa server all answer."""
+        checks = {
+            "database": await _check(hub.db(lambda s: s.execute(text("SELECT 1")))),
+            "state_store": await _check(hub.store.get("health-check")),
+            "rasa": await hub.rasa.ready(),
+        }
+        ok = all(checks.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", **checks}, 200 if ok else 503)
+
+    return socketio.ASGIApp(sio, other_asgi_app=api)
+
+
+async def _check(awaitable: Any) -> bool:
+    try:
+        await awaitable
+    except Exception as error:  # any failure means "not ready"; the reason goes to the log
+        logger.warning("health check failed: %r", error)
+        return False
+    return True
+
+
+def run() -> None:
+    """Serve the gateway (`python -m handover`)."""
+    settings = HandoverSettings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # wsproto: the websockets package that Rasa pins is too old for this uvicorn.
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, ws="wsproto")

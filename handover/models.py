@@ -1,0 +1,167 @@
+"""Tables of the handover service: agents, conversations, messages, handovers, tickets."""
+
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import declarative_base
+
+AgentStatus = Literal["online", "away", "offline"]
+ConversationState = Literal["bot", "queued", "assigned", "closed"]
+Sender = Literal["user", "bot", "agent", "system"]
+HandoverOutcome = Literal["handed_back", "closed", "ticket", "requeued"]
+
+AGENT_STATUSES: tuple[AgentStatus, ...] = ("online", "away", "offline")
+CONVERSATION_STATES: tuple[ConversationState, ...] = ("bot", "queued", "assigned", "closed")
+SENDERS: tuple[Sender, ...] = ("user", "bot", "agent", "system")
+HANDOVER_OUTCOMES: tuple[HandoverOutcome, ...] = ("handed_back", "closed", "ticket", "requeued")
+
+# Named constraints let later Alembic batch migrations on SQLite find and alter them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+Base: Any = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(timezone.utc)
+
+
+class UtcDateTime(TypeDecorator):
+    """A timestamp stored in UTC and read back timezone-aware, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        utc = value.astimezone(timezone.utc)
+        # SQLite keeps no offset; storing naive UTC keeps its text sortable.
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    listed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=column)
+
+
+class Agent(Base):
+    """A person who answers customers from the agent console."""
+
+    __tablename__ = "agents"
+    __table_args__ = (_one_of("status", AGENT_STATUSES),)
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)
+    display_name = Column(String(128), nullable=False)
+    password_hash = Column(String(255), nullable=False)
+    skills = Column(JSON, nullable=False, default=list)  # list of skill names
+    capacity = Column(Integer, nullable=False)
+    status = Column(String(16), nullable=False, default="offline")
+    created_at = Column(UtcDateTime, nullable=False, default=utcnow)
+
+
+class Conversation(Base):
+    """One customer conversation; its id is the customer's socket session id."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (_one_of("state", CONVERSATION_STATES),)
+
+    id = Column(String(128), primary_key=True)
+    state = Column(String(16), nullable=False, default="bot")
+    agent_username = Column(String(64))
+    skill = Column(String(32))
+    reason = Column(Text)
+    language = Column(String(16))
+    customer_id = Column(String(64))
+    vulnerable = Column(Boolean, nullable=False, default=False)
+    summary = Column(Text)
+    # The context packet shown to the agent (slots, intents, profile...). Assign a new dict to
+    # change it: in-place edits of a JSON value are not tracked.
+    context = Column(JSON, nullable=False, default=dict)
+    created_at = Column(UtcDateTime, nullable=False, default=utcnow)
+    queued_at = Column(UtcDateTime)
+    assigned_at = Column(UtcDateTime)
+    closed_at = Column(UtcDateTime)
+    satisfaction = Column(Integer)
+
+
+class Message(Base):
+    """One message of a conversation, from the customer, the bot, an agent or the system."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        _one_of("sender", SENDERS),
+        Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+    )
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(String(128), ForeignKey("conversations.id"), nullable=False)
+    sender = Column(String(16), nullable=False)
+    text = Column(Text, nullable=False)
+    agent_username = Column(String(64))
+    intent = Column(String(128))
+    confidence = Column(Float)
+    created_at = Column(UtcDateTime, nullable=False, default=utcnow)
+
+
+class Handover(Base):
+    """One request for a person, from the bot asking until the conversation leaves the agent."""
+
+    __tablename__ = "handovers"
+    __table_args__ = (_one_of("outcome", HANDOVER_OUTCOMES),)
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(
+        String(128), ForeignKey("conversations.id"), nullable=False, index=True
+    )
+    reason = Column(Text)
+    requested_at = Column(UtcDateTime, nullable=False, default=utcnow)
+    accepted_at = Column(UtcDateTime)
+    accepted_by = Column(String(64))
+    ended_at = Column(UtcDateTime)
+    outcome = Column(String(16))
+
+
+class Ticket(Base):
+    """A CRM ticket opened when no agent could take the conversation."""
+
+    __tablename__ = "tickets"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(
+        String(128), ForeignKey("conversations.id"), nullable=False, index=True
+    )
+    reference = Column(String(64), nullable=False)  # the CRM's, e.g. TCK-000123
+    reason = Column(Text)
+    created_at = Column(UtcDateTime, nullable=False, default=utcnow)

@@ -1,0 +1,310 @@
+"""The handover transitions: who owns a conversation, and who hears about each change.
+
+Ownership lives in the state store (atomic, shared by every gateway process); the database
+keeps the record (messages, handovers, tickets) and the state for restarts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+import socketio
+from sqlalchemy.orm import sessionmaker
+
+from handover import crud, watchers
+from handover.config import HandoverSettings
+from handover.db import session_scope
+from handover.rasa import RasaClient, RasaUnavailable, to_socketio
+from handover.state import Owner, StateStore
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+MAX_MESSAGE_CHARS = 5000
+HANDBACK_INTENT = "handback"
+
+
+class Conflict(Exception):
+    """The conversation is not in the state the request needs (someone else was first)."""
+
+
+@dataclass
+class Hub:
+    """Routes customer messages to the bot or to a person, and carries out the transitions."""
+
+    settings: HandoverSettings
+    store: StateStore
+    sessions: sessionmaker
+    rasa: RasaClient
+    sio: socketio.AsyncServer
+    open_ticket: Callable[[str, str, list[dict[str, Any]]], str]
+    _locks: dict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
+    connections: Counter[str] = field(default_factory=Counter)
+    _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    async def db(self, fn: Callable[..., T], **kwargs: Any) -> T:
+        """Run a database function in a worker thread, in its own transaction."""
+
+        def call() -> T:
+            with session_scope(self.sessions) as session:
+                return fn(session, **kwargs)
+
+        return await asyncio.to_thread(call)
+
+    # -- customers -------------------------------------------------------------------------
+
+    async def customer_joined(self, conversation_id: str) -> None:
+        await self.db(crud.upsert_conversation, conversation_id=conversation_id)
+
+    async def customer_message(self, conversation_id: str, text: str) -> None:
+        """Store the message; the bot answers only while it owns the conversation."""
+        async with self._locks[conversation_id]:
+            await self.db(
+                crud.add_message, conversation_id=conversation_id, sender="user", text=text
+            )
+            owner = await self.store.get(conversation_id)
+            if owner.state in (Owner.QUEUED, Owner.ASSIGNED):
+                event = {"conversation_id": conversation_id, "text": text, "at": time.time()}
+                await self.to_agents("customer_message", event, agent=owner.agent)
+                return
+            try:
+                replies = await self.rasa.send(conversation_id, text)
+            except RasaUnavailable as error:
+                logger.error("Rasa did not answer for %s: %s", conversation_id, error)
+                replies = [
+                    {
+                        "text": "Sorry, I'm having trouble answering right now. Please "
+                        'try again in a moment, or say "agent" to reach our team.'
+                    }
+                ]
+            await self.bot_says(conversation_id, replies)
+
+    async def bot_says(self, conversation_id: str, replies: list[dict[str, Any]]) -> None:
+        """Store and deliver the bot's messages, in Rasa's socket.io format."""
+        for reply in replies:
+            for payload in to_socketio(reply):
+                if payload.get("text"):
+                    await self.db(
+                        crud.add_message,
+                        conversation_id=conversation_id,
+                        sender="bot",
+                        text=payload["text"],
+                    )
+                await self.to_customer(conversation_id, "bot_uttered", payload)
+
+    async def to_customer(self, conversation_id: str, event: str, data: Any) -> None:
+        await self.sio.emit(event, data, room=conversation_id, namespace="/")
+
+    async def to_agents(self, event: str, data: Any, agent: str | None = None) -> None:
+        room = f"agent:{agent}" if agent else "agents"
+        await self.sio.emit(event, data, room=room, namespace="/agent")
+
+    async def history(self, conversation_id: str) -> list[dict[str, Any]]:
+        """The conversation so far, for a customer who reloads or reconnects."""
+        messages = await self.db(crud.list_messages, conversation_id=conversation_id)
+        return [message_view(m) for m in messages]
+
+    # -- the bot asks for a person ----------------------------------------------------------
+
+    async def request_handover(
+        self, conversation_id: str, reason: str, context: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Queue the conversation for a person, or say why nobody can take it now."""
+        known = await self.db(crud.get_conversation, conversation_id=conversation_id)
+        if known is None:
+            return {"status": "unavailable", "why": "no live chat with this customer"}
+        if not self.settings.is_open(now_utc()):
+            return {"status": "unavailable", "why": "outside opening hours"}
+        if not await self.db(crud.list_online_agents):
+            return {"status": "unavailable", "why": "no agent online"}
+        now = time.time()
+        skill = str(context.get("skill") or "general")
+        vulnerable = bool(context.get("vulnerable"))
+        if await self.store.enqueue(conversation_id, skill=skill, vulnerable=vulnerable, now=now):
+            await self.db(
+                crud.set_conversation_state,
+                conversation_id=conversation_id,
+                state="queued",
+                reason=reason,
+                skill=skill,
+                vulnerable=vulnerable,
+                context=context,
+                summary=context.get("summary"),
+                language=context.get("language"),
+                customer_id=(context.get("profile") or {}).get("customer_id"),
+            )
+            await self.db(crud.open_handover, conversation_id=conversation_id, reason=reason)
+            await self.to_agents("handover_requested", {"conversation_id": conversation_id})
+            await self.queue_changed()
+        owner = await self.store.get(conversation_id)
+        position = await self.position(conversation_id)
+        return {
+            "status": owner.state.value,
+            "position": position,
+            "estimated_wait_seconds": await self.estimated_wait(position),
+        }
+
+    # -- agents -----------------------------------------------------------------------------
+
+    async def accept(self, conversation_id: str, agent: Any) -> None:
+        ok = await self.store.accept(
+            conversation_id, agent.username, capacity=agent.capacity, now=time.time()
+        )
+        if not ok:
+            raise Conflict("not waiting in the queue, or you are at capacity")
+        await self.db(
+            crud.set_conversation_state,
+            conversation_id=conversation_id,
+            state="assigned",
+            agent_username=agent.username,
+        )
+        await self.db(
+            crud.accept_handover, conversation_id=conversation_id, agent_username=agent.username
+        )
+        name = agent.display_name or agent.username
+        await self.system_message(conversation_id, f"{name} from our support team has joined.")
+        status = {"state": "assigned", "agent_name": name}
+        await self.to_customer(conversation_id, "handover_status", status)
+        await self.queue_changed()
+
+    async def agent_message(self, conversation_id: str, agent: Any, text: str) -> None:
+        await self._owned_by(conversation_id, agent.username)
+        await self.db(
+            crud.add_message,
+            conversation_id=conversation_id,
+            sender="agent",
+            text=text,
+            agent_username=agent.username,
+        )
+        name = agent.display_name or agent.username
+        payload = {"text": text, "custom": {"sender": "agent", "agent_name": name}}
+        await self.to_customer(conversation_id, "bot_uttered", payload)
+
+    async def handback(self, conversation_id: str, agent: Any) -> None:
+        """Give the conversation back to the bot, and tell Rasa what happened."""
+        if not await self.store.handback(conversation_id, agent.username):
+            raise Conflict("the conversation is not yours")
+        await self.db(crud.set_conversation_state, conversation_id=conversation_id, state="bot")
+        await self.db(crud.end_handover, conversation_id=conversation_id, outcome="handed_back")
+        await self.to_customer(conversation_id, "handover_status", {"state": "bot"})
+        try:
+            await self.rasa.append_events(conversation_id, handback_events())
+            replies = await self.rasa.trigger_intent(conversation_id, HANDBACK_INTENT)
+        except RasaUnavailable as error:
+            logger.error("Rasa did not take the hand-back of %s: %s", conversation_id, error)
+            replies = [{"text": "You're back with the virtual assistant."}]
+        await self.bot_says(conversation_id, replies)
+
+    async def close(self, conversation_id: str, agent: Any) -> None:
+        await self._owned_by(conversation_id, agent.username)
+        await self.store.close(conversation_id)
+        await self.db(crud.set_conversation_state, conversation_id=conversation_id, state="closed")
+        await self.db(crud.end_handover, conversation_id=conversation_id, outcome="closed")
+        name = agent.display_name or agent.username
+        await self.system_message(
+            conversation_id, f"{name} has closed the conversation. Thank you!"
+        )
+        await self.to_customer(conversation_id, "handover_status", {"state": "closed"})
+
+    async def _owned_by(self, conversation_id: str, username: str) -> None:
+        owner = await self.store.get(conversation_id)
+        if owner.state != Owner.ASSIGNED or owner.agent != username:
+            raise Conflict("the conversation is not yours")
+
+    async def system_message(self, conversation_id: str, text: str) -> None:
+        await self.db(crud.add_message, conversation_id=conversation_id, sender="system", text=text)
+        payload = {"text": text, "custom": {"sender": "system"}}
+        await self.to_customer(conversation_id, "bot_uttered", payload)
+
+    async def agent_connected(self, username: str) -> None:
+        self.connections[username] += 1
+
+    async def agent_disconnected(self, username: str) -> None:
+        """Start the grace period; the agent's chats go back to the queue if they stay away."""
+        self.connections[username] -= 1
+        if self.connections[username] <= 0:
+            self.background(watchers.requeue_after_grace(self, username))
+
+    def background(self, coroutine: Any) -> None:
+        """Run a task that outlives the request, keeping a reference so it is not collected."""
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def ticket_instead(self, conversation_id: str, *, reason: str) -> None:
+        """Nobody can take the chat: a CRM ticket with the transcript, and its reference."""
+        transcript = await self.history(conversation_id)
+        try:
+            reference = await asyncio.to_thread(
+                self.open_ticket, conversation_id, reason, transcript
+            )
+        except Exception:  # the customer must hear something whatever failed
+            logger.exception("ticket for %s failed", conversation_id)
+            reference = None
+        await self.db(crud.set_conversation_state, conversation_id=conversation_id, state="bot")
+        await self.db(crud.end_handover, conversation_id=conversation_id, outcome="ticket")
+        if reference:
+            await self.db(
+                crud.add_ticket, conversation_id=conversation_id, reference=reference, reason=reason
+            )
+            text = (
+                f"Sorry, nobody from our team is free right now. I've passed your conversation "
+                f"on: your reference is {reference}, and we'll contact you within one working day."
+            )
+        else:
+            text = "Sorry, nobody from our team is free right now. Please call us on 0800 000 0123."
+        await self.system_message(conversation_id, text)
+        await self.to_customer(conversation_id, "handover_status", {"state": "bot"})
+
+    # -- the queue --------------------------------------------------------------------------
+
+    async def position(self, conversation_id: str) -> int | None:
+        return await self.store.position(conversation_id)
+
+    async def estimated_wait(self, position: int | None) -> int | None:
+        if position is None:
+            return None
+        agents = max(1, len(await self.db(crud.list_online_agents)))
+        return round(position * self.settings.average_handle_seconds / agents)
+
+    async def queue_changed(self) -> None:
+        """Tell agents the new queue and each waiting customer their place."""
+        queued = await self.store.queue()
+        await self.to_agents("queue_updated", {"size": len(queued)})
+        for number, owner in enumerate(queued, start=1):
+            status = {
+                "state": "queued",
+                "position": number,
+                "estimated_wait_seconds": await self.estimated_wait(number),
+            }
+            await self.to_customer(owner.conversation_id, "handover_status", status)
+
+
+def handback_events() -> list[dict[str, Any]]:
+    """What the bot's tracker learns at hand-back: the offer of a person is settled."""
+    return [
+        {"event": "slot", "name": "pending_offer", "value": None},
+        {"event": "slot", "name": "handover_reason", "value": None},
+    ]
+
+
+def message_view(message: Any) -> dict[str, Any]:
+    """A stored message as the APIs show it."""
+    return {
+        "sender": message.sender,
+        "text": message.text,
+        "agent": message.agent_username,
+        "intent": message.intent,
+        "confidence": message.confidence,
+        "timestamp": message.created_at.isoformat(),
+    }
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,1 @@
+"""Socket.IO namespaces: customers on `/` (Rasa's protocol), agents on `/agent`."""

@@ -1,0 +1,171 @@
+"""The handover gateway through its public interfaces, against the whole running assistant."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import socketio
+
+from tests.e2e.conftest import AGENTS
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED_SCRIPT = ROOT.parent / "shared" / "eval" / "handover_e2e.py"
+
+pytestmark = pytest.mark.e2e
+
+
+class Customer:
+    """A widget speaking Rasa's socket.io protocol to the gateway."""
+
+    def __init__(self, url: str, session_id: str | None = None) -> None:
+        self.session_id = session_id or f"cust-{uuid.uuid4().hex[:10]}"
+        self.events: list[tuple[str, Any]] = []
+        self.arrived = threading.Condition()
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("*", self._record)
+        self.sio.connect(url, transports=["websocket"], wait_timeout=10)
+        self.sio.emit("session_request", {"session_id": self.session_id})
+        assert self.wait("session_confirm")[1] == self.session_id
+
+    def _record(self, event: str, data: Any = None) -> None:
+        with self.arrived:
+            self.events.append((event, data))
+            self.arrived.notify_all()
+
+    def wait(self, event: str, match: str = "", timeout: float = 20) -> tuple[str, Any]:
+        """The first `event` whose data contains `match`; fails after `timeout`."""
+
+        def found() -> tuple[str, Any] | None:
+            return next(
+                (e for e in self.events if e[0] == event and match in json.dumps(e[1])), None
+            )
+
+        with self.arrived:
+            assert self.arrived.wait_for(found, timeout), f"no {event} with {match!r}"
+            return found()
+
+    def say(self, text: str) -> None:
+        self.sio.emit("user_uttered", {"message": text, "session_id": self.session_id})
+
+    def close(self) -> None:
+        self.sio.disconnect()
+
+
+def login(stack, name: str) -> dict[str, str]:
+    answer = requests.post(
+        f"{stack.bot.gateway_url}/api/agent/login",
+        json={"username": name, "password": AGENTS[name]},
+        timeout=10,
+    )
+    answer.raise_for_status()
+    return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+
+@pytest.fixture
+def customer(stack):
+    person = Customer(stack.bot.gateway_url)
+    yield person
+    person.close()
+
+
+@pytest.mark.skipif(not SHARED_SCRIPT.exists(), reason="shared handover_e2e.py is not here")
+def test_shared_end_to_end_script(stack) -> None:
+    result = subprocess.run(
+        [sys.executable, str(SHARED_SCRIPT), stack.bot.gateway_url, "ada", AGENTS["ada"]],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    print("\nhandover_e2e.py:", result.stdout.strip())
+
+
+def test_health(stack) -> None:
+    body = requests.get(f"{stack.bot.gateway_url}/health", timeout=10).json()
+    assert body == {"status": "ok", "database": True, "state_store": True, "rasa": True}
+
+
+def test_context_packet_reaches_the_agent(stack, customer) -> None:
+    headers = login(stack, "ada")
+    customer.say("how much do i owe on my bill")
+    customer.wait("bot_uttered", "account number")
+    customer.say("I want to talk to a human")
+    customer.wait("bot_uttered", "passing you to a member of our team")
+    customer.wait("handover_status", '"position"')
+    url = f"{stack.bot.gateway_url}/api/conversations/{customer.session_id}"
+    packet = requests.get(url, headers=headers, timeout=10).json()
+    assert packet["state"] == "queued"
+    assert packet["reason"] == "customer_request"
+    assert packet["skill"] == "billing"
+    assert [t["intent"] for t in packet["intents"]][-1] == "request_human"
+    assert all(0 < t["confidence"] <= 1 for t in packet["intents"])
+    assert packet["transcript"][0]["text"] == "how much do i owe on my bill"
+    assert "needs help with their bill" in packet["summary"]
+    requests.post(f"{url}/accept", headers=headers, timeout=10).raise_for_status()
+    requests.post(f"{url}/close", headers=headers, timeout=10).raise_for_status()
+
+
+def test_two_agents_accepting_at_once_exactly_one_wins(stack, customer) -> None:
+    agents = [login(stack, "ada"), login(stack, "bob")]
+    customer.say("agent please")
+    customer.wait("bot_uttered", "passing you")
+    url = f"{stack.bot.gateway_url}/api/conversations/{customer.session_id}"
+    with ThreadPoolExecutor(2) as pool:
+        codes = sorted(
+            pool.map(lambda h: requests.post(f"{url}/accept", headers=h, timeout=10).status_code,
+                     agents)
+        )  # fmt: skip
+    assert codes == [200, 409]
+    winner = next(h for h in agents if requests.post(f"{url}/close", headers=h, timeout=10).ok)
+    assert winner
+
+
+def test_reconnecting_resumes_the_conversation_with_its_history(stack, customer) -> None:
+    customer.say("hello")
+    customer.wait("bot_uttered", "virtual assistant")
+    customer.close()
+    again = Customer(stack.bot.gateway_url, customer.session_id)
+    try:
+        again.sio.emit("history_request", {"session_id": customer.session_id})
+        _, history = again.wait("history")
+        assert [m["text"] for m in history["messages"]][0] == "hello"
+        again.say("what are your opening hours")
+        again.wait("bot_uttered", "8:00")
+    finally:
+        again.close()
+
+
+def test_malformed_and_unauthorised_requests_change_nothing(stack, customer) -> None:
+    base = stack.bot.gateway_url
+    customer.sio.emit("user_uttered", {"message": "", "session_id": customer.session_id})
+    customer.wait("error", "non-empty")
+    customer.sio.emit("user_uttered", {"message": "x" * 6000, "session_id": customer.session_id})
+    customer.wait("error", "longer than")
+    customer.sio.emit("user_uttered", {"message": "hi", "session_id": "someone-else"})
+    customer.wait("error", "does not match")
+    assert requests.get(f"{base}/api/queue", timeout=10).status_code == 401
+    bad = {"Authorization": "Bearer not-a-token"}
+    assert requests.get(f"{base}/api/queue", headers=bad, timeout=10).status_code == 401
+    wrong = requests.post(
+        f"{base}/api/agent/login", json={"username": "ada", "password": "nope"}, timeout=10
+    )
+    assert wrong.status_code == 401
+    headers = login(stack, "bob")
+    url = f"{base}/api/conversations/{customer.session_id}"
+    assert requests.post(f"{url}/messages", headers=headers, json={"text": "hi"},
+                         timeout=10).status_code == 409  # fmt: skip
+    assert requests.post(f"{url}/messages", headers=headers, json={"text": "  "},
+                         timeout=10).status_code == 422  # fmt: skip
+    assert requests.post(f"{base}/api/handover", json={}, timeout=10).status_code == 401
+    agent_socket = socketio.Client(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        agent_socket.connect(base, namespaces=["/agent"], auth={"token": "forged"}, wait_timeout=5)
+    state = requests.get(url, headers=headers, timeout=10).json()["state"]
+    assert state == "bot"

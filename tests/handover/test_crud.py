@@ -1,0 +1,283 @@
+"""Reads and writes of the handover tables, on SQLite and PostgreSQL."""
+
+from datetime import datetime, timezone
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from handover import crud
+from handover.models import Agent, Handover, Message, Ticket
+
+
+def new_agent(session: Session, username: str = "alice", **overrides: object) -> Agent:
+    fields: dict = {"password": "s3cret-pass", "skills": ["billing"], "capacity": 2, **overrides}
+    return crud.create_agent(session, username=username, **fields)
+
+
+# -- agents -------------------------------------------------------------------------------
+
+
+def test_agent_is_created_offline_with_a_hash(session: Session) -> None:
+    new_agent(session, skills=[" Billing", "orders", "billing", ""], display_name="Alice B.")
+    session.commit()
+    session.expire_all()
+
+    agent = crud.get_agent(session, username="alice")
+    assert agent is not None
+    assert agent.display_name == "Alice B."
+    assert agent.status == "offline"
+    assert crud.agent_skills(agent) == ["billing", "orders"]
+    assert agent.password_hash != "s3cret-pass"
+    assert "s3cret-pass" not in agent.password_hash
+    assert agent.created_at.tzinfo == timezone.utc
+
+
+def test_display_name_defaults_to_the_username(session: Session) -> None:
+    assert new_agent(session, username="bob").display_name == "bob"
+
+
+def test_duplicate_username_is_rejected(session: Session) -> None:
+    new_agent(session)
+    session.commit()
+
+    with pytest.raises(crud.AgentExistsError, match="already exists"):
+        new_agent(session, password="another-password")
+
+
+@pytest.mark.parametrize("username", ["", "a" * 65, "with space", "émile", "semi;colon", "a/b"])
+def test_bad_username_is_rejected(session: Session, username: str) -> None:
+    with pytest.raises(ValueError, match="username"):
+        new_agent(session, username=username)
+
+
+def test_longest_allowed_username(session: Session) -> None:
+    assert new_agent(session, username="A" * 62 + ".-").username == "A" * 62 + ".-"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [({"password": "7chars!"}, "password"), ({"capacity": 0}, "capacity")],
+)
+def test_bad_password_or_capacity_is_rejected(
+    session: Session, overrides: dict, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        new_agent(session, **overrides)
+    assert crud.get_agent(session, username="alice") is None
+
+
+def test_authenticate(session: Session) -> None:
+    new_agent(session)
+    session.commit()
+
+    assert crud.authenticate(session, username="alice", password="s3cret-pass").username == "alice"
+    assert crud.authenticate(session, username="alice", password="s3cret-pasS") is None
+    assert crud.authenticate(session, username="nobody", password="s3cret-pass") is None
+
+
+def test_authenticate_upgrades_an_outdated_hash(session: Session) -> None:
+    agent = new_agent(session)
+    agent.password_hash = PasswordHasher(time_cost=1, memory_cost=512, parallelism=1).hash(
+        "s3cret-pass"
+    )
+    outdated = agent.password_hash
+    session.commit()
+
+    assert crud.authenticate(session, username="alice", password="s3cret-pass") is agent
+    assert agent.password_hash != outdated
+    assert not crud.needs_rehash(agent.password_hash)
+
+
+def test_status_and_online_agents(session: Session) -> None:
+    for name in ("carol", "alice", "bob"):
+        new_agent(session, username=name)
+    crud.set_agent_status(session, username="carol", status="online")
+    crud.set_agent_status(session, username="alice", status="online")
+    crud.set_agent_status(session, username="bob", status="away")
+    session.commit()
+
+    assert [agent.username for agent in crud.list_online_agents(session)] == ["alice", "carol"]
+    with pytest.raises(crud.NotFoundError):
+        crud.set_agent_status(session, username="nobody", status="online")
+    with pytest.raises(ValueError, match="status"):
+        crud.set_agent_status(session, username="bob", status="busy")  # type: ignore[arg-type]
+
+
+# -- conversations and messages -----------------------------------------------------------
+
+
+def test_message_creates_the_conversation_owned_by_the_bot(session: Session) -> None:
+    crud.add_message(session, conversation_id="c1", sender="user", text="hello")
+    session.commit()
+
+    conversation = crud.get_conversation(session, conversation_id="c1")
+    assert conversation.state == "bot"
+    assert conversation.vulnerable is False
+    assert conversation.context == {}
+
+
+def test_messages_come_back_oldest_first_with_microseconds(session: Session) -> None:
+    texts = [f"message {number}" for number in range(5)]
+    for number, text in enumerate(texts):
+        crud.add_message(
+            session,
+            conversation_id="c1",
+            sender="bot" if number % 2 else "user",
+            text=text,
+            intent="greet" if number == 0 else None,
+            confidence=0.93 if number == 0 else None,
+        )
+    crud.add_message(session, conversation_id="other", sender="user", text="elsewhere")
+    stamped = crud.add_message(session, conversation_id="c1", sender="system", text="stamped")
+    stamped.created_at = datetime(2026, 11, 21, 9, 30, 15, 123456, tzinfo=timezone.utc)
+    session.commit()
+    session.expire_all()
+
+    messages = crud.list_messages(session, conversation_id="c1")
+    assert [message.text for message in messages] == [*texts, "stamped"]
+    assert messages[0].intent == "greet"
+    assert messages[0].confidence == pytest.approx(0.93)
+    assert messages[-1].created_at == datetime(2026, 11, 21, 9, 30, 15, 123456, tzinfo=timezone.utc)
+    times = [message.created_at for message in messages[:-1]]
+    assert times == sorted(times)
+    assert all(time.tzinfo == timezone.utc for time in times)
+
+
+def test_limit_keeps_the_latest_messages(session: Session) -> None:
+    for number in range(6):
+        crud.add_message(session, conversation_id="c1", sender="user", text=str(number))
+
+    latest = crud.list_messages(session, conversation_id="c1", limit=3)
+
+    assert [message.text for message in latest] == ["3", "4", "5"]
+
+
+def test_text_length_limit(session: Session) -> None:
+    crud.add_message(session, conversation_id="c1", sender="user", text="x" * 10_000)
+
+    with pytest.raises(ValueError, match="10000"):
+        crud.add_message(session, conversation_id="c1", sender="user", text="x" * 10_001)
+    with pytest.raises(ValueError, match="sender"):
+        crud.add_message(session, conversation_id="c1", sender="robot", text="hi")  # type: ignore[arg-type]
+    assert len(crud.list_messages(session, conversation_id="c1")) == 1
+
+
+def test_foreign_keys_are_enforced(session: Session) -> None:
+    session.add(Message(conversation_id="missing", sender="user", text="orphan"))
+
+    with pytest.raises(IntegrityError):
+        session.flush()
+
+
+def test_upsert_conversation(session: Session) -> None:
+    context = {"slots": {"account_number": "30000001"}, "intents": ["check_balance"]}
+    crud.upsert_conversation(
+        session, conversation_id="c1", skill="billing", language="en", context=context
+    )
+    crud.upsert_conversation(session, conversation_id="c1", vulnerable=True, summary="bill")
+    session.commit()
+    session.expire_all()
+
+    conversation = crud.get_conversation(session, conversation_id="c1")
+    assert (conversation.skill, conversation.language) == ("billing", "en")
+    assert (conversation.vulnerable, conversation.summary) == (True, "bill")
+    assert conversation.context == context
+    with pytest.raises(TypeError, match="colour"):
+        crud.upsert_conversation(session, conversation_id="c1", colour="red")
+    with pytest.raises(ValueError, match="state"):
+        crud.upsert_conversation(session, conversation_id="c1", state="lost")
+    assert crud.get_conversation(session, conversation_id="nope") is None
+
+
+def test_state_changes_stamp_their_time(session: Session) -> None:
+    queued_at = datetime(2026, 1, 2, 10, 0, tzinfo=timezone.utc)
+    crud.set_conversation_state(
+        session,
+        conversation_id="c1",
+        state="queued",
+        at=queued_at,
+        skill="network",
+        reason="outage",
+    )
+    conversation = crud.set_conversation_state(
+        session, conversation_id="c1", state="assigned", agent_username="alice"
+    )
+    assert (conversation.queued_at, conversation.skill, conversation.reason) == (
+        queued_at,
+        "network",
+        "outage",
+    )
+    assert conversation.assigned_at > queued_at
+    assert conversation.agent_username == "alice"
+
+    crud.set_conversation_state(session, conversation_id="c1", state="closed")
+    assert conversation.agent_username == "alice"  # who had it is kept
+    assert conversation.closed_at is not None
+    crud.set_conversation_state(session, conversation_id="c1", state="bot")
+    assert conversation.agent_username is None
+    with pytest.raises(ValueError, match="agent_username"):
+        crud.set_conversation_state(session, conversation_id="c1", state="assigned")
+
+
+def test_unfinished_conversations_longest_waiting_first(session: Session) -> None:
+    def at(minute: int) -> datetime:
+        return datetime(2026, 11, 21, 10, minute, tzinfo=timezone.utc)
+
+    crud.set_conversation_state(session, conversation_id="late", state="queued", at=at(30))
+    crud.set_conversation_state(session, conversation_id="early", state="queued", at=at(5))
+    crud.set_conversation_state(
+        session, conversation_id="taken", state="assigned", agent_username="alice"
+    )
+    crud.upsert_conversation(session, conversation_id="taken", queued_at=at(10))
+    crud.set_conversation_state(session, conversation_id="done", state="closed")
+    crud.add_message(session, conversation_id="chatting", sender="user", text="hi")
+    session.commit()
+
+    unfinished = crud.list_unfinished_conversations(session)
+
+    assert [row.id for row in unfinished] == ["early", "taken", "late"]
+
+
+# -- handovers and tickets ----------------------------------------------------------------
+
+
+def test_handover_lifecycle(session: Session) -> None:
+    opened = crud.open_handover(session, conversation_id="c1", reason="customer_request")
+    assert crud.open_handover(session, conversation_id="c1", reason="again") is opened
+
+    accepted = crud.accept_handover(session, conversation_id="c1", agent_username="alice")
+    assert accepted is opened
+    assert accepted.accepted_by == "alice"
+    assert accepted.accepted_at >= accepted.requested_at
+
+    crud.end_handover(session, conversation_id="c1", outcome="requeued")
+    second = crud.open_handover(session, conversation_id="c1", reason="requeued")
+    crud.accept_handover(session, conversation_id="c1", agent_username="bob")
+    ended = crud.end_handover(session, conversation_id="c1", outcome="handed_back")
+    session.commit()
+
+    assert ended is second
+    assert ended.ended_at >= ended.accepted_at
+    assert crud.end_handover(session, conversation_id="c1", outcome="closed") is None
+    with pytest.raises(crud.NotFoundError):
+        crud.accept_handover(session, conversation_id="c1", agent_username="alice")
+    with pytest.raises(ValueError, match="outcome"):
+        crud.end_handover(session, conversation_id="c1", outcome="lost")  # type: ignore[arg-type]
+    rows = session.query(Handover).order_by(Handover.id).all()
+    assert [(row.accepted_by, row.outcome) for row in rows] == [
+        ("alice", "requeued"),
+        ("bob", "handed_back"),
+    ]
+
+
+def test_ticket(session: Session) -> None:
+    ticket = crud.add_ticket(
+        session, conversation_id="c1", reference="TCK-000123", reason="no agent online"
+    )
+    session.commit()
+
+    stored = session.get(Ticket, ticket.id)
+    assert (stored.conversation_id, stored.reference) == ("c1", "TCK-000123")
+    assert crud.get_conversation(session, conversation_id="c1").state == "bot"

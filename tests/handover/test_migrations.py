@@ -1,0 +1,79 @@
+"""Alembic migrations, on SQLite and PostgreSQL."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+
+from handover.db import alembic_config, make_engine, migrate
+from handover.models import Base
+
+TABLES = {"agents", "conversations", "messages", "handovers", "tickets"}
+
+
+def current_revision(url: str) -> str | None:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        revision = MigrationContext.configure(connection).get_current_revision()
+    engine.dispose()
+    return revision
+
+
+def test_upgrade_creates_every_table(empty_db_url: str) -> None:
+    migrate(empty_db_url)
+    migrate(empty_db_url)  # a second run has nothing to do
+
+    engine = make_engine(empty_db_url)
+    assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
+    engine.dispose()
+    head = ScriptDirectory.from_config(alembic_config(empty_db_url)).get_current_head()
+    assert current_revision(empty_db_url) == head
+
+
+def test_migrated_schema_matches_the_models(empty_db_url: str) -> None:
+    migrate(empty_db_url)
+
+    engine = make_engine(empty_db_url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, Base.metadata)
+    engine.dispose()
+    assert differences == []
+
+
+def test_downgrade_and_upgrade_again(empty_db_url: str) -> None:
+    migrate(empty_db_url)
+    command.downgrade(alembic_config(empty_db_url), "base")
+
+    engine = make_engine(empty_db_url)
+    assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+    engine.dispose()
+    migrate(empty_db_url)
+    assert current_revision(empty_db_url) is not None
+
+
+def test_sqlite_folder_is_created(tmp_path: Path) -> None:
+    database = tmp_path / "var" / "nested" / "handover.db"
+
+    migrate(f"sqlite:///{database}")
+
+    assert database.is_file()
+
+
+def test_gateways_starting_together_migrate_once(empty_postgres_url: str) -> None:
+    code = f"from handover.db import migrate; migrate({empty_postgres_url!r})"
+    starts = [
+        subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    errors = [start.communicate(timeout=60)[1] for start in starts]
+
+    failures = [error for start, error in zip(starts, errors, strict=True) if start.returncode]
+
+    assert failures == []
+    assert current_revision(empty_postgres_url) is not None
