@@ -74,6 +74,8 @@ class HandoverSettings(BaseSettings):
     environment: str = "development"
     database_url: str = Field("sqlite:///var/handover.db", env="DATABASE_URL")
     redis_url: str | None = Field(None, env="REDIS_URL")
+    # Keys and the Socket.IO channel live under this prefix, so deployments can share a Redis.
+    redis_namespace: str = "handover"
     rasa_url: str = "http://127.0.0.1:5005"
     host: str = "127.0.0.1"
     port: int = 8000

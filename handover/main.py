@@ -75,14 +75,18 @@ def ownership_from_row(row: Any) -> Ownership:
 def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
     """The whole gateway as one ASGI application."""
     settings = settings or HandoverSettings()
-    manager = socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url else None
+    manager = (
+        socketio.AsyncRedisManager(settings.redis_url, channel=f"{settings.redis_namespace}-sio")
+        if settings.redis_url
+        else None
+    )
     sio = socketio.AsyncServer(
         async_mode="asgi", cors_allowed_origins="*", client_manager=manager, logger=False
     )
     engine = make_engine(settings.database_url)
     hub = Hub(
         settings=settings,
-        store=make_store(settings.redis_url),
+        store=make_store(settings.redis_url, namespace=settings.redis_namespace),
         sessions=session_factory(engine),
         rasa=RasaClient(settings.rasa_url, timeout=RASA_TIMEOUT_SECONDS),
         sio=sio,

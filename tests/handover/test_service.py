@@ -1,0 +1,173 @@
+"""The hub's transitions in-process: real database and state stores, a Rasa that must not speak."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+import socketio
+
+from handover import crud, watchers
+from handover.config import HandoverSettings
+from handover.db import make_engine, migrate, session_factory
+from handover.rasa import RasaClient
+from handover.service import Conflict, Hub
+from handover.state import Owner, make_store
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+class SilentRasa(RasaClient):
+    """Fails the test if the bot is asked anything."""
+
+    def __init__(self) -> None:
+        super().__init__("http://127.0.0.1:9", timeout=1)
+        self.calls: list[str] = []
+
+    async def send(self, conversation_id: str, text: str) -> list[dict[str, Any]]:
+        self.calls.append(text)
+        return [{"text": "bot reply"}]
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def hub(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Hub]:
+    url = f"sqlite:///{tmp_path}/hub.db"
+    migrate(url)
+    namespace = f"test-hub-{uuid.uuid4().hex[:8]}"
+    redis_url = REDIS_URL if request.param == "redis" else None
+    tickets: list[tuple[str, str, list[dict[str, Any]]]] = []
+
+    def open_ticket(conversation_id: str, reason: str, transcript: list[dict[str, Any]]) -> str:
+        tickets.append((conversation_id, reason, transcript))
+        return "TCK-000999"
+
+    settings = HandoverSettings(database_url=url, agent_grace_seconds=0, max_wait_seconds=60)
+    built = Hub(
+        settings=settings,
+        store=make_store(redis_url, namespace=namespace),
+        sessions=session_factory(make_engine(url)),
+        rasa=SilentRasa(),
+        sio=socketio.AsyncServer(async_mode="asgi"),
+        open_ticket=open_ticket,
+    )
+    built.tickets = tickets  # type: ignore[attr-defined]
+    yield built
+    if redis_url:
+        client = redis.Redis.from_url(redis_url)
+        keys = list(client.scan_iter(f"{namespace}:*"))
+        if keys:
+            client.delete(*keys)
+
+
+async def agent(hub: Hub, name: str = "ada", capacity: int = 2, online: bool = True) -> Any:
+    await hub.db(
+        crud.create_agent, username=name, password="long-enough-1", skills=[], capacity=capacity
+    )
+    return await hub.db(crud.set_agent_status, username=name, status="online" if online else "away")
+
+
+async def queued(hub: Hub, conversation_id: str = "conv-1") -> dict[str, Any]:
+    await hub.customer_joined(conversation_id)
+    return await hub.request_handover(conversation_id, "customer_request", {"skill": "billing"})
+
+
+async def test_unknown_conversation_gets_no_handover(hub: Hub) -> None:
+    await agent(hub)
+    answer = await hub.request_handover("never-seen", "customer_request", {})
+    assert answer["status"] == "unavailable"
+
+
+async def test_nobody_online_means_a_ticket_from_the_bot(hub: Hub) -> None:
+    await agent(hub, online=False)
+    assert (await queued(hub))["status"] == "unavailable"
+    assert (await hub.store.get("conv-1")).state == Owner.BOT
+
+
+async def test_outside_opening_hours(hub: Hub) -> None:
+    await agent(hub)
+    weekday = time.strftime("%a", time.gmtime(time.time() + 3 * 86400))
+    hub.settings = hub.settings.copy(update={"opening_hours": f"{weekday} 09:00-10:00"})
+    assert (await queued(hub))["status"] == "unavailable"
+
+
+async def test_queued_with_position_and_wait(hub: Hub) -> None:
+    await agent(hub)
+    answer = await queued(hub)
+    assert answer == {"status": "queued", "position": 1, "estimated_wait_seconds": 300}
+    row = await hub.db(crud.get_conversation, conversation_id="conv-1")
+    assert (row.state, row.skill, row.reason) == ("queued", "billing", "customer_request")
+
+
+async def test_the_bot_is_silent_while_a_person_owns_the_chat(hub: Hub) -> None:
+    ada = await agent(hub)
+    await queued(hub)
+    await hub.customer_message("conv-1", "hello? anyone?")
+    await hub.accept("conv-1", ada)
+    await hub.customer_message("conv-1", "my bill looks wrong")
+    assert hub.rasa.calls == []
+    texts = [m["text"] for m in await hub.history("conv-1")]
+    assert "hello? anyone?" in texts and "my bill looks wrong" in texts
+
+
+async def test_capacity_is_respected(hub: Hub) -> None:
+    ada = await agent(hub, capacity=1)
+    await queued(hub, "conv-1")
+    await queued(hub, "conv-2")
+    await hub.accept("conv-1", ada)
+    with pytest.raises(Conflict):
+        await hub.accept("conv-2", ada)
+
+
+async def test_only_the_owner_may_write_or_hand_back(hub: Hub) -> None:
+    ada, bob = await agent(hub, "ada"), await agent(hub, "bob")
+    await queued(hub)
+    await hub.accept("conv-1", ada)
+    with pytest.raises(Conflict):
+        await hub.agent_message("conv-1", bob, "hi")
+    with pytest.raises(Conflict):
+        await hub.handback("conv-1", bob)
+
+
+async def test_waiting_too_long_turns_into_a_ticket(hub: Hub) -> None:
+    await agent(hub)
+    await queued(hub)
+    await hub.customer_message("conv-1", "still waiting")
+    assert await watchers.expire_once(hub, now=time.time() + 30) == []
+    assert await watchers.expire_once(hub, now=time.time() + 61) == ["conv-1"]
+    assert (await hub.store.get("conv-1")).state == Owner.BOT
+    ((conversation_id, reason, transcript),) = hub.tickets
+    assert (conversation_id, reason) == ("conv-1", "wait_too_long")
+    assert "still waiting" in [line["text"] for line in transcript]
+    assert "TCK-000999" in (await hub.history("conv-1"))[-1]["text"]
+
+
+async def test_an_agent_gone_past_the_grace_period_loses_the_chat_to_the_queue_head(
+    hub: Hub,
+) -> None:
+    ada = await agent(hub)
+    await queued(hub, "conv-1")
+    await hub.accept("conv-1", ada)
+    await queued(hub, "conv-2")
+    await hub.agent_connected("ada")
+    await hub.agent_disconnected("ada")
+    await watchers.requeue_after_grace(hub, "ada")
+    order = [o.conversation_id for o in await hub.store.queue()]
+    assert order == ["conv-1", "conv-2"], "the requeued chat goes first"
+    row = await hub.db(crud.get_conversation, conversation_id="conv-1")
+    assert row.state == "queued" and row.agent_username is None
+
+
+async def test_a_reconnected_agent_keeps_the_chat(hub: Hub) -> None:
+    ada = await agent(hub)
+    await queued(hub)
+    await hub.accept("conv-1", ada)
+    await hub.agent_connected("ada")
+    await hub.agent_disconnected("ada")
+    await hub.agent_connected("ada")
+    await watchers.requeue_after_grace(hub, "ada")
+    assert (await hub.store.get("conv-1")).agent == "ada"
