@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 import socketio
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from handover import crud, watchers
 from handover.config import HandoverSettings
@@ -164,9 +164,7 @@ class Hub:
             state="assigned",
             agent_username=agent.username,
         )
-        await self.db(
-            crud.accept_handover, conversation_id=conversation_id, agent_username=agent.username
-        )
+        await self.db(_record_accept, conversation_id=conversation_id, agent=agent.username)
         name = agent.display_name or agent.username
         await self.system_message(conversation_id, f"{name} from our support team has joined.")
         status = {"state": "assigned", "agent_name": name}
@@ -284,6 +282,16 @@ class Hub:
                 "estimated_wait_seconds": await self.estimated_wait(number),
             }
             await self.to_customer(owner.conversation_id, "handover_status", status)
+
+
+def _record_accept(session: Session, *, conversation_id: str, agent: str) -> None:
+    """Record the accept; the queue may announce a conversation a moment before its handover
+    row is written, so an accept can come first and opens the row itself."""
+    conversation = crud.get_conversation(session, conversation_id=conversation_id)
+    crud.open_handover(
+        session, conversation_id=conversation_id, reason=conversation and conversation.reason
+    )
+    crud.accept_handover(session, conversation_id=conversation_id, agent_username=agent)
 
 
 def handback_events() -> list[dict[str, Any]]:
