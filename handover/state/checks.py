@@ -85,3 +85,14 @@ def check_records(items: Iterable[Ownership]) -> list[Ownership]:
     if len(set(ids)) != len(ids):
         raise ValueError("a conversation appears more than once")
     return checked
+
+
+def check_reassign(
+    conversation_id: str, from_agent: str, to_agent: str, capacity: int
+) -> tuple[str, str, str, int]:
+    """The arguments of a reassignment, checked: another agent, and a valid capacity."""
+    cid = check_id(conversation_id)
+    from_agent, to_agent = check_id(from_agent, "agent"), check_id(to_agent, "agent")
+    if from_agent == to_agent:
+        raise ValueError("a conversation is reassigned to another agent")
+    return cid, from_agent, to_agent, check_capacity(capacity)

@@ -11,6 +11,7 @@ from handover.state.checks import (
     check_capacity,
     check_flag,
     check_id,
+    check_reassign,
     check_records,
     check_time,
 )
@@ -87,11 +88,9 @@ class MemoryStateStore:
         self, conversation_id: str, from_agent: str, to_agent: str, *, capacity: int
     ) -> bool:
         """assigned(from_agent) -> assigned(to_agent); False if to_agent is full."""
-        cid = check_id(conversation_id)
-        from_agent, to_agent = check_id(from_agent, "agent"), check_id(to_agent, "agent")
-        capacity = check_capacity(capacity)
-        if from_agent == to_agent:
-            raise ValueError("a conversation is reassigned to another agent")
+        cid, from_agent, to_agent, capacity = check_reassign(
+            conversation_id, from_agent, to_agent, capacity
+        )
         async with self._lock:
             current = self._get(cid)
             if current.state != Owner.ASSIGNED or current.agent != from_agent:

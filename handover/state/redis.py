@@ -19,6 +19,7 @@ from handover.state.checks import (
     check_flag,
     check_id,
     check_namespace,
+    check_reassign,
     check_records,
     check_time,
 )
@@ -80,11 +81,9 @@ class RedisStateStore:
         self, conversation_id: str, from_agent: str, to_agent: str, *, capacity: int
     ) -> bool:
         """assigned(from_agent) -> assigned(to_agent); False if to_agent is full."""
-        cid = check_id(conversation_id)
-        from_agent, to_agent = check_id(from_agent, "agent"), check_id(to_agent, "agent")
-        capacity = check_capacity(capacity)
-        if from_agent == to_agent:
-            raise ValueError("a conversation is reassigned to another agent")
+        cid, from_agent, to_agent, capacity = check_reassign(
+            conversation_id, from_agent, to_agent, capacity
+        )
         keys = [self._conv(cid), self._agent(from_agent), self._agent(to_agent)]
         return await _run(self._reassign, keys, [cid, from_agent, to_agent, capacity])
 
