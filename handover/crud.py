@@ -294,3 +294,35 @@ def list_unfinished_conversations(session: Session) -> list[Conversation]:
         .order_by(Conversation.queued_at, Conversation.id)
     )
     return list(session.execute(query).scalars())
+
+
+def record_accept(session: Session, *, conversation_id: str, agent: str) -> None:
+    """Record the accept; the queue may announce a conversation a moment before its handover
+    row is written, so an accept can come first and opens the row itself."""
+    conversation = get_conversation(session, conversation_id=conversation_id)
+    open_handover(
+        session, conversation_id=conversation_id, reason=conversation and conversation.reason
+    )
+    accept_handover(session, conversation_id=conversation_id, agent_username=agent)
+
+
+def record_transfer(
+    session: Session,
+    *,
+    conversation_id: str,
+    to_agent: str | None = None,
+    to_skill: str | None = None,
+) -> None:
+    """A transfer ends one handover and starts the next: accepted at once by a named agent."""
+    end_handover(session, conversation_id=conversation_id, outcome="requeued")
+    reason = f"transfer to {to_agent or to_skill}"
+    open_handover(session, conversation_id=conversation_id, reason=reason)
+    if to_agent:
+        set_conversation_state(
+            session, conversation_id=conversation_id, state="assigned", agent_username=to_agent
+        )
+        accept_handover(session, conversation_id=conversation_id, agent_username=to_agent)
+    else:
+        set_conversation_state(
+            session, conversation_id=conversation_id, state="queued", skill=to_skill
+        )

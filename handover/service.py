@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 import socketio
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from handover import crud, watchers
 from handover.config import HandoverSettings
@@ -164,7 +164,7 @@ class Hub:
             state="assigned",
             agent_username=agent.username,
         )
-        await self.db(_record_accept, conversation_id=conversation_id, agent=agent.username)
+        await self.db(crud.record_accept, conversation_id=conversation_id, agent=agent.username)
         name = agent.display_name or agent.username
         await self.system_message(conversation_id, f"{name} from our support team has joined.")
         status = {"state": "assigned", "agent_name": name}
@@ -198,6 +198,42 @@ class Hub:
             logger.error("Rasa did not take the hand-back of %s: %s", conversation_id, error)
             replies = [{"text": "You're back with the virtual assistant."}]
         await self.bot_says(conversation_id, replies)
+
+    async def transfer(
+        self, conversation_id: str, agent: Any, *, to_agent: str | None, to_skill: str | None
+    ) -> None:
+        """Pass the chat to a named online agent, or back to the head of the queue for a skill."""
+        await self._owned_by(conversation_id, agent.username)
+        if to_agent:
+            target = await self.db(crud.get_agent, username=to_agent)
+            if target is None or target.status != "online":
+                raise Conflict(f"{to_agent} is not online")
+            moved = await self.store.reassign(
+                conversation_id, agent.username, target.username, capacity=target.capacity
+            )
+            if not moved:
+                raise Conflict(f"{to_agent} has no room for another chat")
+            await self.db(
+                crud.record_transfer, conversation_id=conversation_id, to_agent=target.username
+            )
+            name = target.display_name or target.username
+            await self.system_message(conversation_id, f"{name} from our team is taking over.")
+            await self.to_customer(
+                conversation_id, "handover_status", {"state": "assigned", "agent_name": name}
+            )
+            await self.to_agents(
+                "conversation_transferred", {"conversation_id": conversation_id}, agent=to_agent
+            )
+            return
+        if not await self.store.requeue(
+            conversation_id, now=time.time(), at_head=True, skill=to_skill
+        ):
+            raise Conflict("the conversation is not yours")
+        await self.db(crud.record_transfer, conversation_id=conversation_id, to_skill=to_skill)
+        await self.system_message(
+            conversation_id, f"I'm passing you to our {to_skill} team: you're first in line."
+        )
+        await self.queue_changed()
 
     async def close(self, conversation_id: str, agent: Any) -> None:
         await self._owned_by(conversation_id, agent.username)
@@ -282,16 +318,6 @@ class Hub:
                 "estimated_wait_seconds": await self.estimated_wait(number),
             }
             await self.to_customer(owner.conversation_id, "handover_status", status)
-
-
-def _record_accept(session: Session, *, conversation_id: str, agent: str) -> None:
-    """Record the accept; the queue may announce a conversation a moment before its handover
-    row is written, so an accept can come first and opens the row itself."""
-    conversation = crud.get_conversation(session, conversation_id=conversation_id)
-    crud.open_handover(
-        session, conversation_id=conversation_id, reason=conversation and conversation.reason
-    )
-    crud.accept_handover(session, conversation_id=conversation_id, agent_username=agent)
 
 
 def handback_events() -> list[dict[str, Any]]:

@@ -80,8 +80,10 @@ class StateStore(Protocol):
         """queued -> assigned(agent); False if not queued or the agent has `capacity` chats."""
         ...
 
-    async def requeue(self, conversation_id: str, *, now: float, at_head: bool) -> bool:
-        """assigned -> queued; at_head puts it before everything else waiting."""
+    async def requeue(
+        self, conversation_id: str, *, now: float, at_head: bool, skill: str | None = None
+    ) -> bool:
+        """assigned -> queued (with a new skill when given); at_head puts it first."""
         ...
 
     async def reassign(

@@ -64,10 +64,13 @@ class MemoryStateStore:
             )
             return True
 
-    async def requeue(self, conversation_id: str, *, now: float, at_head: bool) -> bool:
+    async def requeue(
+        self, conversation_id: str, *, now: float, at_head: bool, skill: str | None = None
+    ) -> bool:
         """assigned -> queued; at_head puts it before everything else waiting."""
         cid, now = check_id(conversation_id), check_time(now)
         at_head = check_flag(at_head, "at_head")
+        skill = check_id(skill, "skill") if skill is not None else None
         async with self._lock:
             current = self._get(cid)
             if current.state != Owner.ASSIGNED:
@@ -80,6 +83,7 @@ class MemoryStateStore:
                     assigned_at=None,
                     queued_at=now,
                     at_head=at_head,
+                    skill=skill or current.skill,
                 )
             )
             return True

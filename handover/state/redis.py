@@ -67,14 +67,17 @@ class RedisStateStore:
         keys = [self._conv(cid), self._queue_key, self._agent(agent)]
         return await _run(self._accept, keys, [cid, agent, capacity, now])
 
-    async def requeue(self, conversation_id: str, *, now: float, at_head: bool) -> bool:
+    async def requeue(
+        self, conversation_id: str, *, now: float, at_head: bool, skill: str | None = None
+    ) -> bool:
         """assigned -> queued; at_head puts it before everything else waiting."""
         cid, now = check_id(conversation_id), check_time(now)
         at_head = check_flag(at_head, "at_head")
+        skill = check_id(skill, "skill") if skill is not None else ""
         # Vulnerability is in the hash, so the script picks one of the two possible scores.
         plain = serving_score(queued_at=now, vulnerable=False, at_head=at_head)
         vulnerable = serving_score(queued_at=now, vulnerable=True, at_head=at_head)
-        args = [cid, self._agent_prefix, now, _flag(at_head), plain, vulnerable]
+        args = [cid, self._agent_prefix, now, _flag(at_head), plain, vulnerable, skill]
         return await _run(self._requeue, [self._conv(cid), self._queue_key], args)
 
     async def reassign(

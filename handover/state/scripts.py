@@ -30,12 +30,13 @@ return 1
 
 REQUEUE = """
 -- KEYS: conversation, queue.
--- ARGV: id, agent-set prefix, queued_at, at_head, score, score if vulnerable
+-- ARGV: id, agent-set prefix, queued_at, at_head, score, score if vulnerable, new skill or ''
 local cur = redis.call('HMGET', KEYS[1], 'state', 'agent', 'vulnerable')
 if cur[1] ~= 'assigned' then return 0 end
 redis.call('SREM', ARGV[2] .. cur[2], ARGV[1])
 redis.call('HDEL', KEYS[1], 'agent', 'assigned_at')
 redis.call('HSET', KEYS[1], 'state', 'queued', 'queued_at', ARGV[3], 'at_head', ARGV[4])
+if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'skill', ARGV[7]) end
 local score = ARGV[5]
 if cur[3] == '1' then score = ARGV[6] end
 redis.call('ZADD', KEYS[2], score, ARGV[1])

@@ -171,3 +171,35 @@ async def test_a_reconnected_agent_keeps_the_chat(hub: Hub) -> None:
     await hub.agent_connected("ada")
     await watchers.requeue_after_grace(hub, "ada")
     assert (await hub.store.get("conv-1")).agent == "ada"
+
+
+async def test_transfer_to_another_online_agent(hub: Hub) -> None:
+    ada, _ = await agent(hub, "ada"), await agent(hub, "bob")
+    await queued(hub)
+    await hub.accept("conv-1", ada)
+    await hub.transfer("conv-1", ada, to_agent="bob", to_skill=None)
+    assert (await hub.store.get("conv-1")).agent == "bob"
+    row = await hub.db(crud.get_conversation, conversation_id="conv-1")
+    assert row.agent_username == "bob"
+    assert "bob from our team is taking over." in [m["text"] for m in await hub.history("conv-1")]
+
+
+async def test_transfer_to_an_agent_who_is_away_is_refused(hub: Hub) -> None:
+    ada, _ = await agent(hub, "ada"), await agent(hub, "bob", online=False)
+    await queued(hub)
+    await hub.accept("conv-1", ada)
+    with pytest.raises(Conflict):
+        await hub.transfer("conv-1", ada, to_agent="bob", to_skill=None)
+    assert (await hub.store.get("conv-1")).agent == "ada"
+
+
+async def test_transfer_to_a_skill_goes_to_the_head_of_the_queue(hub: Hub) -> None:
+    ada = await agent(hub, "ada")
+    await queued(hub, "conv-1")
+    await queued(hub, "conv-2")
+    await hub.accept("conv-1", ada)
+    await hub.transfer("conv-1", ada, to_agent=None, to_skill="network")
+    first = (await hub.store.queue())[0]
+    assert (first.conversation_id, first.skill) == ("conv-1", "network")
+    row = await hub.db(crud.get_conversation, conversation_id="conv-1")
+    assert (row.state, row.skill) == ("queued", "network")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, status
-from pydantic import BaseModel, Field, validator
+from pydantic import BaseModel, Field, root_validator, validator
 
 from handover import crud
 from handover.api.deps import CurrentAgent, HubDep
@@ -23,6 +23,19 @@ class AgentText(BaseModel):
         if not value.strip():
             raise ValueError("text must not be blank")
         return value
+
+
+class Transfer(BaseModel):
+    """To a named agent, or back to the queue for a skill: one of the two."""
+
+    agent: str | None = Field(None, min_length=1, max_length=64)
+    skill: Literal["billing", "network", "orders", "accounts", "general"] | None = None
+
+    @root_validator(skip_on_failure=True)
+    def exactly_one(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
+        if (values.get("agent") is None) == (values.get("skill") is None):
+            raise ValueError("give either an agent or a skill")
+        return values
 
 
 def _serves(agent: Any, skill: str | None) -> bool:
@@ -122,6 +135,18 @@ async def handback(conversation_id: str, agent: CurrentAgent, hub: HubDep) -> di
     except Conflict as error:
         raise _conflict(error) from error
     return {"state": "bot"}
+
+
+@router.post("/conversations/{conversation_id}/transfer")
+async def transfer(
+    conversation_id: str, body: Transfer, agent: CurrentAgent, hub: HubDep
+) -> dict[str, str | None]:
+    """Pass the conversation to another agent, or to the head of the queue for a skill."""
+    try:
+        await hub.transfer(conversation_id, agent, to_agent=body.agent, to_skill=body.skill)
+    except Conflict as error:
+        raise _conflict(error) from error
+    return {"state": "assigned" if body.agent else "queued", "agent": body.agent}
 
 
 @router.post("/conversations/{conversation_id}/close")

@@ -155,3 +155,14 @@ async def test_every_close_frees_its_place(store: StateStore) -> None:
     assert await store.close("c1")
     assert await store.queue() == []
     assert await store.assigned_to("alice") == []
+
+
+async def test_requeue_can_change_the_skill(store) -> None:
+    await store.enqueue("c1", skill="billing", vulnerable=False, now=100.0)
+    await store.accept("c1", "ada", capacity=1, now=101.0)
+    assert await store.requeue("c1", now=102.0, at_head=True, skill="network")
+    requeued = await store.get("c1")
+    assert (requeued.state.value, requeued.skill, requeued.at_head) == ("queued", "network", True)
+    await store.accept("c1", "ada", capacity=1, now=103.0)
+    assert await store.requeue("c1", now=104.0, at_head=False)
+    assert (await store.get("c1")).skill == "network", "no skill given keeps the skill"
