@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseSettings, Field, root_validator, validator
 
-PLACEHOLDER_SECRET = "dev-only-change-me"
+PLACEHOLDER_SECRET = "dev-only-placeholder-secret-change-me"
 PLACEHOLDER_BOT_TOKEN = "dev-bot-token"  # the action server's default too (connectors/settings.py)
 # HS256 keys shorter than the hash output weaken the signature (RFC 7518, section 3.2).
 MIN_SECRET_LENGTH = 32
