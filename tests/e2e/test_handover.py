@@ -169,3 +169,41 @@ def test_malformed_and_unauthorised_requests_change_nothing(stack, customer) -> 
         agent_socket.connect(base, namespaces=["/agent"], auth={"token": "forged"}, wait_timeout=5)
     state = requests.get(url, headers=headers, timeout=10).json()["state"]
     assert state == "bot"
+
+
+def test_an_agent_socket_gets_live_events(stack, customer) -> None:
+    headers = login(stack, "bob")
+    events: list[tuple[str, Any]] = []
+    arrived = threading.Condition()
+
+    def record(event: str, data: Any = None) -> None:
+        with arrived:
+            events.append((event, data))
+            arrived.notify_all()
+
+    def wait(event: str, match: str) -> None:
+        def seen() -> bool:
+            return any(e == event and match in json.dumps(d) for e, d in events)
+
+        with arrived:
+            assert arrived.wait_for(seen, 20), f"no {event} with {match!r}: {events}"
+
+    agent = socketio.Client(reconnection=False)
+    agent.on("*", record, namespace="/agent")
+    token = headers["Authorization"].removeprefix("Bearer ")
+    agent.connect(stack.bot.gateway_url, namespaces=["/agent"], auth={"token": token},
+                  transports=["websocket"], wait_timeout=10)  # fmt: skip
+    try:
+        customer.say("can I speak to a person please")
+        wait("handover_requested", customer.session_id)
+        wait("queue_updated", "size")
+        url = f"{stack.bot.gateway_url}/api/conversations/{customer.session_id}"
+        requests.post(f"{url}/accept", headers=headers, timeout=10).raise_for_status()
+        customer.say("are you there?")
+        wait("customer_message", "are you there?")
+        agent.emit("typing", {"conversation_id": customer.session_id, "typing": True},
+                   namespace="/agent")  # fmt: skip
+        customer.wait("typing", '"sender": "agent"')
+        requests.post(f"{url}/close", headers=headers, timeout=10).raise_for_status()
+    finally:
+        agent.disconnect()
