@@ -34,6 +34,7 @@ class HandoverReason(str, Enum):
     FAILED_VERIFICATION = "failed_verification"
     BACKEND_FAILURE = "backend_failure"
     ORDER_NOT_FOUND = "order_not_found"
+    SENSITIVE_TOPIC = "sensitive_topic"
 
 
 def backends() -> Backends:

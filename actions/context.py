@@ -29,6 +29,7 @@ REASONS = {
     HandoverReason.FAILED_VERIFICATION: "identity verification failed three times",
     HandoverReason.BACKEND_FAILURE: "a back-end system failed",
     HandoverReason.ORDER_NOT_FOUND: "the order could not be found",
+    HandoverReason.SENSITIVE_TOPIC: "a complaint or an upset customer",
 }
 # Slots an agent needs; secrets (date of birth, one-time code) never leave the tracker.
 SHARED_SLOTS = [
@@ -99,6 +100,7 @@ def context_packet(tracker: Tracker, reason: HandoverReason) -> dict[str, Any]:
     slots = {name: tracker.get_slot(name) for name in SHARED_SLOTS}
     return {
         "skill": SKILLS.get(business or "", "general"),
+        "priority": "high" if reason == HandoverReason.SENSITIVE_TOPIC else "normal",
         "vulnerable": bool((customer or {}).get("vulnerable")),
         "language": (customer or {}).get("language") or "en",
         "summary": f"{who} needs help with {topic}; {REASONS[reason]}.",

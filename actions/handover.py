@@ -22,8 +22,13 @@ logger = logging.getLogger(__name__)
 PHONE = "0800 000 0123"
 
 
+COMPLAINT_INTENT = "complain"
+
+
 def handover_reason(tracker: Tracker) -> HandoverReason:
-    """The reason an earlier offer gave, else the customer's own request."""
+    """A complaint first; else the reason an earlier offer gave; else the customer's request."""
+    if (tracker.latest_message.get("intent") or {}).get("name") == COMPLAINT_INTENT:
+        return HandoverReason.SENSITIVE_TOPIC
     if tracker.get_slot("pending_offer") == "human":
         try:
             return HandoverReason(tracker.get_slot("handover_reason"))
@@ -54,6 +59,10 @@ class ActionHandover(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         reason = handover_reason(tracker)
+        if reason == HandoverReason.SENSITIVE_TOPIC:
+            dispatcher.utter_message(
+                text="I'm sorry about this. It needs a person, so I'll pass you to our team."
+            )
         events: list[EventType] = [SlotSet("pending_offer", None), SlotSet("handover_reason", None)]
         context = context_packet(tracker, reason)
         request = HandoverRequest(
@@ -85,7 +94,7 @@ class ActionHandover(Action):
                     subject=f"Chat passed to the support team ({reason.value.replace('_', ' ')})",
                     description=context["summary"],
                     reason=reason.value,
-                    priority="high" if context["vulnerable"] else "normal",
+                    priority="high" if context["vulnerable"] else context["priority"],
                     transcript=transcript(tracker),
                 )
             )

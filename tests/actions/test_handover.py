@@ -120,3 +120,24 @@ def test_gateway_error_falls_back_to_a_ticket(http, dispatcher, domain) -> None:
     ActionHandover().run(dispatcher, make_tracker(text="human", intent="request_human"), domain)
     assert created.called
     assert "TCK-000043" in texts(dispatcher)[0]
+
+
+def test_a_complaint_goes_to_a_person_as_a_sensitive_topic(http, dispatcher, domain) -> None:
+    asked = http.post(
+        f"{f.HANDOVER}/api/handover",
+        json={"status": "queued", "position": 1, "estimated_wait_seconds": 60},
+    )
+    tracker = make_tracker(text="this is a disgrace, I want to complain", intent="complain")
+    ActionHandover().run(dispatcher, tracker, domain)
+    body = asked.last_request.json()
+    assert body["reason"] == "sensitive_topic"
+    assert body["context"]["priority"] == "high"
+    assert body["context"]["summary"].endswith("a complaint or an upset customer.")
+    assert texts(dispatcher)[0].startswith("I'm sorry about this.")
+
+
+def test_a_complaint_ticket_is_high_priority(http, dispatcher, domain) -> None:
+    http.post(f"{f.HANDOVER}/api/handover", json=NOBODY)
+    created = http.post(f"{f.CRM}/tickets", json=f.ticket())
+    ActionHandover().run(dispatcher, make_tracker(text="awful!!", intent="complain"), domain)
+    assert created.last_request.json()["priority"] == "high"

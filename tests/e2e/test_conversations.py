@@ -169,3 +169,9 @@ def test_order_number_corrected_after_a_typo(chat: Chat) -> None:
     chat.text("track my order")
     assert "couldn't find order ORD-999999" in chat.text("ORD-999999")
     assert "Order ORD-100001 is on its way" in chat.text("sorry, I meant ORD-100001")
+
+
+def test_a_complaint_is_passed_to_a_person(chat: Chat) -> None:
+    answer = chat.text("this is absolutely unacceptable, I want to make a formal complaint")
+    assert "I'm sorry about this" in answer
+    assert "passing you" in answer or re.search(r"reference is TCK-\d{6}", answer)
