@@ -9,7 +9,7 @@ from typing import Any
 
 import socketio
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -21,7 +21,7 @@ from handover.api.routes import agents, bot, conversations
 from handover.config import HandoverSettings
 from handover.db import make_engine, migrate, session_factory
 from handover.rasa import RasaClient
-from handover.service import Hub
+from handover.service import Conflict, Hub
 from handover.sockets.agent import AgentNamespace
 from handover.sockets.customer import CustomerNamespace
 from handover.state import MemoryStateStore, Owner, Ownership, make_store
@@ -110,6 +110,12 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
 
     api = FastAPI(title="Switchboard handover gateway", version="0.1.0", lifespan=lifespan)
     api.state.hub = hub
+
+    @api.exception_handler(Conflict)
+    async def conflict(request: Request, error: Conflict) -> JSONResponse:
+        """Someone else was first, or the conversation is not the caller's: 409."""
+        return JSONResponse({"detail": str(error)}, status_code=409)
+
     for router in (agents.router, conversations.router, bot.router):
         api.include_router(router)
 

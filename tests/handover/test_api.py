@@ -97,3 +97,14 @@ def test_health_reports_what_is_not_ready(client: TestClient) -> None:
     assert answer.json() == {
         "status": "unavailable", "database": True, "state_store": True, "rasa": False,
     }  # fmt: skip
+
+
+def test_acting_on_a_conversation_one_does_not_own_is_a_conflict(client: TestClient) -> None:
+    gene = login(client, "gene")
+    queue_billing_chat(client)
+    answer = client.post(
+        "/api/conversations/chat-for-gene/messages", json={"text": "hi"}, headers=gene
+    )
+    assert answer.status_code == 409
+    assert answer.json() == {"detail": "the conversation is not yours"}
+    assert client.post("/api/conversations/chat-for-gene/handback", headers=gene).status_code == 409

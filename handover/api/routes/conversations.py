@@ -10,9 +10,13 @@ from pydantic import BaseModel, Field, root_validator, validator
 
 from handover import crud
 from handover.api.deps import CurrentAgent, HubDep
-from handover.service import MAX_MESSAGE_CHARS, Conflict, Hub, message_view
+from handover.service import MAX_MESSAGE_CHARS, Hub, message_view
 
-router = APIRouter(prefix="/api", tags=["conversations"])
+router = APIRouter(
+    prefix="/api",
+    tags=["conversations"],
+    responses={409: {"description": "someone else was first, or the conversation is not yours"}},
+)
 
 
 class AgentText(BaseModel):
@@ -48,10 +52,6 @@ async def _conversation(hub: Hub, conversation_id: str) -> Any:
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such conversation")
     return found
-
-
-def _conflict(error: Conflict) -> HTTPException:
-    return HTTPException(status.HTTP_409_CONFLICT, detail=str(error))
 
 
 @router.get("/queue")
@@ -110,10 +110,7 @@ async def accept(conversation_id: str, agent: CurrentAgent, hub: HubDep) -> dict
     owner = await hub.store.get(conversation_id)
     if not _serves(agent, owner.skill):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"needs skill {owner.skill}")
-    try:
-        await hub.accept(conversation_id, agent)
-    except Conflict as error:
-        raise _conflict(error) from error
+    await hub.accept(conversation_id, agent)
     return {"state": "assigned", "agent": agent.username}
 
 
@@ -121,19 +118,13 @@ async def accept(conversation_id: str, agent: CurrentAgent, hub: HubDep) -> dict
 async def send(
     conversation_id: str, body: AgentText, agent: CurrentAgent, hub: HubDep
 ) -> dict[str, str]:
-    try:
-        await hub.agent_message(conversation_id, agent, body.text)
-    except Conflict as error:
-        raise _conflict(error) from error
+    await hub.agent_message(conversation_id, agent, body.text)
     return {"status": "sent"}
 
 
 @router.post("/conversations/{conversation_id}/handback")
 async def handback(conversation_id: str, agent: CurrentAgent, hub: HubDep) -> dict[str, str]:
-    try:
-        await hub.handback(conversation_id, agent)
-    except Conflict as error:
-        raise _conflict(error) from error
+    await hub.handback(conversation_id, agent)
     return {"state": "bot"}
 
 
@@ -142,17 +133,11 @@ async def transfer(
     conversation_id: str, body: Transfer, agent: CurrentAgent, hub: HubDep
 ) -> dict[str, str | None]:
     """Pass the conversation to another agent, or to the head of the queue for a skill."""
-    try:
-        await hub.transfer(conversation_id, agent, to_agent=body.agent, to_skill=body.skill)
-    except Conflict as error:
-        raise _conflict(error) from error
+    await hub.transfer(conversation_id, agent, to_agent=body.agent, to_skill=body.skill)
     return {"state": "assigned" if body.agent else "queued", "agent": body.agent}
 
 
 @router.post("/conversations/{conversation_id}/close")
 async def close(conversation_id: str, agent: CurrentAgent, hub: HubDep) -> dict[str, str]:
-    try:
-        await hub.close(conversation_id, agent)
-    except Conflict as error:
-        raise _conflict(error) from error
+    await hub.close(conversation_id, agent)
     return {"state": "closed"}
