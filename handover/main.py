@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import asynccontextmanager, suppress
+from pathlib import Path
 from typing import Any
 
 import socketio
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from connectors import build_backends
@@ -28,6 +30,9 @@ from handover.state import MemoryStateStore, Owner, Ownership, make_store
 
 logger = logging.getLogger(__name__)
 RASA_TIMEOUT_SECONDS = 30.0
+STATIC = Path(__file__).resolve().parent / "static"
+# Third-party browser code (the socket.io client) that `make install` fetches from npm.
+VENDOR = Path(__file__).resolve().parent.parent / "build" / "vendor"
 
 
 def crm_ticket_opener(settings: ConnectorSettings) -> Any:
@@ -118,6 +123,15 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
 
     for router in (agents.router, conversations.router, bot.router):
         api.include_router(router)
+
+    api.mount("/static", StaticFiles(directory=STATIC), name="static")
+    if VENDOR.is_dir():
+        api.mount("/vendor", StaticFiles(directory=VENDOR), name="vendor")
+
+    @api.get("/", include_in_schema=False)
+    async def demo_site() -> FileResponse:
+        """A fictional telecom site with the chat widget on it."""
+        return FileResponse(STATIC / "demo.html")
 
     @api.get("/health", tags=["health"])
     async def health() -> JSONResponse:
