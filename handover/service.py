@@ -121,7 +121,8 @@ class Hub:
             return {"status": "unavailable", "why": "no live chat with this customer"}
         if not self.settings.is_open(now_utc()):
             return {"status": "unavailable", "why": "outside opening hours"}
-        if not await self.db(crud.list_online_agents):
+        agents = len(await self.db(crud.list_online_agents))
+        if not agents:
             return {"status": "unavailable", "why": "no agent online"}
         now = time.time()
         skill = str(context.get("skill") or "general")
@@ -143,11 +144,11 @@ class Hub:
             await self.to_agents("handover_requested", {"conversation_id": conversation_id})
             await self.queue_changed()
         owner = await self.store.get(conversation_id)
-        position = await self.position(conversation_id)
+        position = await self.store.position(conversation_id)
         return {
             "status": owner.state.value,
             "position": position,
-            "estimated_wait_seconds": await self.estimated_wait(position),
+            "estimated_wait_seconds": self.estimated_wait(position, agents),
         }
 
     # -- agents -----------------------------------------------------------------------------
@@ -298,24 +299,22 @@ class Hub:
 
     # -- the queue --------------------------------------------------------------------------
 
-    async def position(self, conversation_id: str) -> int | None:
-        return await self.store.position(conversation_id)
-
-    async def estimated_wait(self, position: int | None) -> int | None:
+    def estimated_wait(self, position: int | None, agents: int) -> int | None:
+        """Seconds until a person is free for the customer at `position`."""
         if position is None:
             return None
-        agents = max(1, len(await self.db(crud.list_online_agents)))
-        return round(position * self.settings.average_handle_seconds / agents)
+        return round(position * self.settings.average_handle_seconds / max(1, agents))
 
     async def queue_changed(self) -> None:
         """Tell agents the new queue and each waiting customer their place."""
         queued = await self.store.queue()
         await self.to_agents("queue_updated", {"size": len(queued)})
+        agents = len(await self.db(crud.list_online_agents)) if queued else 0
         for number, owner in enumerate(queued, start=1):
             status = {
                 "state": "queued",
                 "position": number,
-                "estimated_wait_seconds": await self.estimated_wait(number),
+                "estimated_wait_seconds": self.estimated_wait(number, agents),
             }
             await self.to_customer(owner.conversation_id, "handover_status", status)
 

@@ -35,9 +35,7 @@ class CustomerNamespace(socketio.AsyncNamespace):
         if session_id is None:
             await self._error(sid, "session_id must be 1-128 letters, digits or _.:-")
             return
-        await self.save_session(sid, {"session_id": session_id})
-        await self.enter_room(sid, session_id)
-        await self.hub.customer_joined(session_id)
+        await self._join(sid, session_id)
         await self.emit("session_confirm", session_id, to=sid)
         owner = await self.hub.store.get(session_id)
         await self.emit("handover_status", {"state": owner.state.value}, to=sid)
@@ -90,10 +88,14 @@ class CustomerNamespace(socketio.AsyncNamespace):
             return None
         if confirmed is None and named is not None:
             # Rasa widgets may send messages right after reconnecting, before session_request.
-            await self.save_session(sid, {"session_id": named})
-            await self.enter_room(sid, named)
-            await self.hub.customer_joined(named)
+            await self._join(sid, named)
             return named
         if confirmed is None:
             await self._error(sid, "send session_request first")
         return confirmed
+
+    async def _join(self, sid: str, session_id: str) -> None:
+        """Bind this socket to the conversation: its room gets every message for it."""
+        await self.save_session(sid, {"session_id": session_id})
+        await self.enter_room(sid, session_id)
+        await self.hub.customer_joined(session_id)
