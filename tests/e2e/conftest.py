@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import Browser, sync_playwright
 
 from bot.settings import BotSettings
 from bot.stack import ROOT, Stack
@@ -110,3 +113,21 @@ def fault(stack: Stack) -> Iterator[Any]:
     yield set_fault
     for url in touched:
         requests.post(f"{url}/_mock/faults", json={"mode": "ok"}, timeout=5)
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# As root, without a sandbox; background networking would only meet this machine's closed network.
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+WAIT_MS = 30_000
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        message = "Chromium is not installed (apt-get install chromium; .ci/run does it)"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()
