@@ -21,7 +21,9 @@ def main() -> int:
     try:
         stack.start()
         print(
-            f"\nReady. Rasa server: {stack.bot.rasa_url} (REST: /webhooks/rest/webhook, "
+            f"\nReady. Customer demo site: {stack.bot.gateway_url}/ (?lang=fr in French), "
+            f"agent console: {stack.bot.gateway_url}/console.\n"
+            f"Rasa server: {stack.bot.rasa_url} (REST: /webhooks/rest/webhook, "
             f"socket.io: /socket.io), action server: {stack.bot.action_url}, "
             f"mock back-ends: {stack.backends.crm_url} and the next ports.\n"
             "Chat with it from another terminal: `make chat`. Ctrl-C stops everything.",

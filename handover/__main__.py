@@ -1,4 +1,4 @@
-"""Command line: `python -m handover [serve | migrate | create-agent NAME --password PW]`."""
+"""Command line: `python -m handover [serve | migrate | create-agent NAME | demo-agent]`."""
 
 import argparse
 import getpass
@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from handover import crud
 from handover.config import settings
 from handover.db import make_engine, migrate, session_factory, session_scope
+
+DEMO_AGENT = ("demo", "demo-agent-password")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,7 +29,34 @@ def _parser() -> argparse.ArgumentParser:
         "--capacity", type=int, help="chats at once (default: HANDOVER_DEFAULT_CAPACITY)"
     )
     create.add_argument("--display-name", help="shown to customers (default: the username)")
+    commands.add_parser(
+        "demo-agent",
+        help=f"development only: create agent {DEMO_AGENT[0]!r} when there is no agent at all",
+    )
     return parser
+
+
+def _demo_agent() -> int:
+    """Give `make run` an agent to sign in with, on a development database without agents."""
+    config = settings()
+    if config.environment != "development":
+        print("error: the demo agent exists in development only", file=sys.stderr)
+        return 2
+    migrate(config.database_url)
+    engine = make_engine(config.database_url)
+    username, password = DEMO_AGENT
+    try:
+        with session_scope(session_factory(engine)) as session:
+            if crud.list_agents(session):
+                return 0
+            crud.create_agent(
+                session, username=username, password=password, skills=[],
+                capacity=config.default_capacity, display_name="Sam",
+            )  # fmt: skip
+    finally:
+        engine.dispose()
+    print(f"created the demo agent: sign in to the console as {username} / {password}")
+    return 0
 
 
 def _create_agent(args: argparse.Namespace) -> int:
@@ -67,6 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "create-agent":
         return _create_agent(args)
+    if args.command == "demo-agent":
+        return _demo_agent()
     if args.command == "migrate":
         migrate(settings().database_url)
         print("database is up to date")

@@ -4,10 +4,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseSettings, Field, root_validator, validator
+
+from handover.canned import DEFAULT_FILE as DEFAULT_CANNED_RESPONSES
 
 PLACEHOLDER_SECRET = "dev-only-placeholder-secret-change-me"
 PLACEHOLDER_BOT_TOKEN = "dev-bot-token"  # the action server's default too (connectors/settings.py)
@@ -88,6 +91,7 @@ class HandoverSettings(BaseSettings):
     average_handle_seconds: int = 300  # for the customer's estimated wait
     opening_hours: str = "Mon-Sun 00:00-24:00"
     timezone: str = "Europe/London"
+    canned_responses_file: Path = DEFAULT_CANNED_RESPONSES
 
     class Config:
         env_prefix = "HANDOVER_"

@@ -137,6 +137,11 @@ def list_online_agents(session: Session) -> list[Agent]:
     return list(session.execute(query).scalars())
 
 
+def list_agents(session: Session) -> list[Agent]:
+    """Every agent, by username."""
+    return list(session.execute(select(Agent).order_by(Agent.username)).scalars())
+
+
 def _conversation(session: Session, conversation_id: str) -> Conversation:
     """The conversation, created in state "bot" if it does not exist yet."""
     conversation = session.get(Conversation, conversation_id)

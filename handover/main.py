@@ -6,12 +6,12 @@ import asyncio
 import logging
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import socketio
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
@@ -20,6 +20,7 @@ from connectors.crm import TicketRequest
 from connectors.settings import ConnectorSettings
 from handover import crud, watchers
 from handover.api.routes import agents, bot, conversations
+from handover.canned import load_canned_responses
 from handover.config import HandoverSettings
 from handover.db import make_engine, migrate, session_factory
 from handover.rasa import RasaClient
@@ -57,6 +58,12 @@ def crm_ticket_opener(settings: ConnectorSettings) -> Any:
         return build_backends(settings).crm.create_ticket(request).ticket_id
 
     return open_ticket
+
+
+def demo_page(lang: str) -> str:
+    """The demo site with the widget in `lang` (the widget marks its own element's language)."""
+    page = (STATIC / "demo.html").read_text(encoding="utf-8")
+    return page.replace('data-lang="en"', f'data-lang="{lang}"')
 
 
 def ownership_from_row(row: Any) -> Ownership:
@@ -115,6 +122,7 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
 
     api = FastAPI(title="Switchboard handover gateway", version="0.1.0", lifespan=lifespan)
     api.state.hub = hub
+    api.state.canned_responses = load_canned_responses(settings.canned_responses_file)
 
     @api.exception_handler(Conflict)
     async def conflict(request: Request, error: Conflict) -> JSONResponse:
@@ -128,10 +136,17 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
     if VENDOR.is_dir():
         api.mount("/vendor", StaticFiles(directory=VENDOR), name="vendor")
 
+    demo = {lang: demo_page(lang) for lang in ("en", "fr")}
+
     @api.get("/", include_in_schema=False)
-    async def demo_site() -> FileResponse:
-        """A fictional telecom site with the chat widget on it."""
-        return FileResponse(STATIC / "demo.html")
+    async def demo_site(lang: Literal["en", "fr"] = "en") -> HTMLResponse:
+        """A fictional telecom site with the chat widget on it (`?lang=fr` for French)."""
+        return HTMLResponse(demo[lang])
+
+    @api.get("/console", include_in_schema=False)
+    async def console() -> FileResponse:
+        """The agent console."""
+        return FileResponse(STATIC / "console.html")
 
     @api.get("/health", tags=["health"])
     async def health() -> JSONResponse:

@@ -107,8 +107,24 @@ class Hub:
 
     async def history(self, conversation_id: str) -> list[dict[str, Any]]:
         """The conversation so far, for a customer who reloads or reconnects."""
-        messages = await self.db(crud.list_messages, conversation_id=conversation_id)
-        return [message_view(m) for m in messages]
+        messages = [
+            message_view(m)
+            for m in await self.db(crud.list_messages, conversation_id=conversation_id)
+        ]
+        names: dict[str, str] = {}
+        for message in messages:
+            username = message["agent"]
+            if username and username not in names:
+                agent = await self.db(crud.get_agent, username=username)
+                names[username] = (agent and agent.display_name) or username
+            message["agent_name"] = names.get(username) if username else None
+        return messages
+
+    async def rate(self, conversation_id: str, score: int) -> None:
+        """The customer's 1-5 satisfaction with the conversation (a second answer replaces it)."""
+        if not 1 <= score <= 5:
+            raise ValueError("satisfaction must be 1 to 5")
+        await self.db(crud.upsert_conversation, conversation_id=conversation_id, satisfaction=score)
 
     # -- the bot asks for a person ----------------------------------------------------------
 
@@ -141,7 +157,9 @@ class Hub:
                 customer_id=(context.get("profile") or {}).get("customer_id"),
             )
             await self.db(crud.open_handover, conversation_id=conversation_id, reason=reason)
-            await self.to_agents("handover_requested", {"conversation_id": conversation_id})
+            announced = {"conversation_id": conversation_id, "skill": skill, "reason": reason}
+            announced["summary"] = context.get("summary")
+            await self.to_agents("handover_requested", announced)
             await self.queue_changed()
         owner = await self.store.get(conversation_id)
         position = await self.store.position(conversation_id)

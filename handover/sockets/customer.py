@@ -59,6 +59,18 @@ class CustomerNamespace(socketio.AsyncNamespace):
             messages = await self.hub.history(session_id)
             await self.emit("history", {"session_id": session_id, "messages": messages}, to=sid)
 
+    async def on_satisfaction(self, sid: str, data: Any = None) -> None:
+        """The answer to the widget's closing question: `{"score": 1..5}`."""
+        session_id = await self._session_of(sid, data)
+        if session_id is None:
+            return
+        score = data.get("score") if isinstance(data, dict) else None
+        if type(score) is not int or not 1 <= score <= 5:
+            await self._error(sid, "score must be a whole number from 1 to 5")
+            return
+        await self.hub.rate(session_id, score)
+        await self.emit("satisfaction_saved", {"score": score}, to=sid)
+
     async def on_typing(self, sid: str, data: Any = None) -> None:
         session_id = await self._session_of(sid, data)
         if session_id is None:
@@ -96,6 +108,10 @@ class CustomerNamespace(socketio.AsyncNamespace):
 
     async def _join(self, sid: str, session_id: str) -> None:
         """Bind this socket to the conversation: its room gets every message for it."""
+        session = await self.get_session(sid)
+        previous = session.get("session_id") if session else None
+        if previous and previous != session_id:  # the widget started a new conversation
+            await self.leave_room(sid, previous)
         await self.save_session(sid, {"session_id": session_id})
         await self.enter_room(sid, session_id)
         await self.hub.customer_joined(session_id)

@@ -9,16 +9,27 @@
   var lang = (tag && tag.dataset.lang) === "fr" ? "fr" : "en";
   var STRINGS = {
     en: { open: "Chat with us", close: "Close chat", label: "Your message", send: "Send",
-          bot: "Virtual assistant", you: "You", queued: "You're number {p} in the queue, about {m} min.",
-          assigned: "You're chatting with {name}.", offline: "Reconnecting…", typing: "{who} is typing…" },
+          bot: "Virtual assistant", you: "You", agent: "Agent", person: "{name} · Nimbus team", talkingTo: "You're talking to: {who}",
+          queued: "You're number {p} in the queue, about {m} min.",
+          assigned: "You're chatting with {name}.", offline: "Connection lost. Reconnecting… Messages you send will follow.",
+          typing: "{who} is typing…", end: "End chat", closed: "This conversation has ended.",
+          rate: "How satisfied are you with this chat?", thanks: "Thank you for your feedback.",
+          scores: ["Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied"],
+          newChat: "Start a new chat" },
     fr: { open: "Discuter avec nous", close: "Fermer la discussion", label: "Votre message",
-          send: "Envoyer", bot: "Assistant virtuel", you: "Vous",
+          send: "Envoyer", bot: "Assistant virtuel", you: "Vous", agent: "Conseiller", person: "{name} · équipe Nimbus",
+          talkingTo: "Vous parlez à : {who}",
           queued: "Vous êtes numéro {p} dans la file, environ {m} min.",
-          assigned: "Vous discutez avec {name}.", offline: "Reconnexion…", typing: "{who} écrit…" }
+          assigned: "Vous discutez avec {name}.", offline: "Connexion perdue. Reconnexion… Vos messages suivront.",
+          typing: "{who} écrit…", end: "Terminer la discussion", closed: "Cette discussion est terminée.",
+          rate: "Êtes-vous satisfait de cette discussion ?", thanks: "Merci pour votre avis.",
+          scores: ["Très insatisfait", "Insatisfait", "Neutre", "Satisfait", "Très satisfait"],
+          newChat: "Nouvelle discussion" }
   }[lang];
   var title = (tag && tag.dataset.title) || "Nimbus Telecom";
   var storeKey = "nimbus-chat-session";
-  var sessionId = window.localStorage.getItem(storeKey) || ("web-" + Math.random().toString(36).slice(2, 12));
+  function newSessionId() { return "web-" + Math.random().toString(36).slice(2, 12); }
+  var sessionId = window.localStorage.getItem(storeKey) || newSessionId();
   window.localStorage.setItem(storeKey, sessionId);
 
   function el(name, attrs, text) {
@@ -34,30 +45,40 @@
   var root = el("div", { class: "nimbus-chat", lang: lang });
   var toggle = el("button", { type: "button", class: "nimbus-chat-toggle", "aria-expanded": "false" }, STRINGS.open);
   var panel = el("section", { class: "nimbus-chat-panel", "aria-label": title, hidden: "" });
-  var header = el("h2", { class: "nimbus-chat-title" }, title);
+  var header = el("div", { class: "nimbus-chat-header" });
+  var heading = el("h2", { class: "nimbus-chat-title" }, title);
+  var who = el("p", { class: "nimbus-chat-who" }, fill(STRINGS.talkingTo, { who: STRINGS.bot }));
+  var end = el("button", { type: "button", class: "nimbus-chat-end" }, STRINGS.end);
+  header.append(heading, who, end);
   var log = el("div", { role: "log", "aria-live": "polite", class: "nimbus-chat-log", tabindex: "0" });
+  var typingLine = el("p", { class: "nimbus-chat-typing", "aria-hidden": "true" });
   var status = el("p", { class: "nimbus-chat-status", role: "status" });
   var form = el("form", { class: "nimbus-chat-form" });
   var label = el("label", { for: "nimbus-chat-input" }, STRINGS.label);
   var input = el("input", { id: "nimbus-chat-input", type: "text", autocomplete: "off", maxlength: "5000" });
   var send = el("button", { type: "submit" }, STRINGS.send);
   form.append(label, input, send);
-  panel.append(header, log, status, form);
+  panel.append(header, log, typingLine, status, form);
   root.append(panel, toggle);
   document.body.appendChild(root);
-  var link = el("link", { rel: "stylesheet", href: server + "/static/widget.css" });
-  document.head.appendChild(link);
+  document.head.appendChild(el("link", { rel: "stylesheet", href: server + "/static/widget.css" }));
 
-  toggle.addEventListener("click", function () {
-    var open = panel.hasAttribute("hidden");
+  function setOpen(open) {
     if (open) { panel.removeAttribute("hidden"); input.focus(); } else { panel.setAttribute("hidden", ""); }
     toggle.setAttribute("aria-expanded", String(open));
     toggle.textContent = open ? STRINGS.close : STRINGS.open;
+  }
+  toggle.addEventListener("click", function () { setOpen(panel.hasAttribute("hidden")); });
+  panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { setOpen(false); toggle.focus(); }
   });
 
-  function show(sender, text, who, buttons) {
+  var agentName = null;
+  var offered = null;  // the latest quick replies, kept when the log is rebuilt
+  function show(sender, text, name, buttons) {
+    if (buttons && buttons.length) offered = { text: text, buttons: buttons };
     var item = el("div", { class: "nimbus-msg nimbus-msg-" + sender });
-    item.append(el("span", { class: "nimbus-msg-who" }, who), el("p", { class: "nimbus-msg-text" }, text));
+    item.append(el("span", { class: "nimbus-msg-who" }, name), el("p", { class: "nimbus-msg-text" }, text));
     (buttons || []).forEach(function (b) {
       var button = el("button", { type: "button", class: "nimbus-quick-reply" }, b.title);
       button.addEventListener("click", function () { say(b.payload, b.title); });
@@ -68,22 +89,103 @@
   }
   function whoIs(sender, name) {
     if (sender === "user") return STRINGS.you;
-    if (sender === "agent") return name || "Agent";
+    if (sender === "agent") return fill(STRINGS.person, { name: name || STRINGS.agent });
+    if (sender === "system") return title;
     return STRINGS.bot;
   }
 
-  var socket;
-  function say(message, shown) {
-    show("user", shown || message, STRINGS.you);
-    socket.emit("user_uttered", { message: message, session_id: sessionId });
+  var typingTimer;
+  function showTyping(name) {
+    typingLine.textContent = name ? fill(STRINGS.typing, { who: name }) : "";
+    window.clearTimeout(typingTimer);
+    if (name) typingTimer = window.setTimeout(function () { typingLine.textContent = ""; }, 30000);
   }
+
+  var socket;
+  var state = "bot";
+  // Messages the gateway has not acknowledged yet. socket.io buffers them while the connection is
+  // down and sends them on reconnecting; the log is then rebuilt from the stored history plus these.
+  var pending = [];
+  function say(message, shownText) {
+    var entry = { text: shownText || message, sent: message };
+    show("user", entry.text, STRINGS.you);
+    pending.push(entry);
+    socket.emit("user_uttered", { message: message, session_id: sessionId }, function () {
+      pending = pending.filter(function (other) { return other !== entry; });
+    });
+    if (state === "bot") showTyping(STRINGS.bot);
+  }
+  function rebuild(messages) {
+    log.textContent = "";
+    rating = null;
+    messages.forEach(function (m, index) {
+      var last = index === messages.length - 1 && offered && offered.text === m.text;
+      show(m.sender, m.text, whoIs(m.sender, m.agent_name || m.agent), last ? offered.buttons : null);
+    });
+    // A pending message may already be stored, its acknowledgement still on the way.
+    var stored = messages.filter(function (m) { return m.sender === "user"; }).map(function (m) { return m.text; });
+    pending.forEach(function (entry) {
+      var at = stored.lastIndexOf(entry.sent);
+      if (at >= 0) { stored.splice(at, 1); } else { show("user", entry.text, STRINGS.you); }
+    });
+  }
+  var lastTyping = 0;
+  input.addEventListener("input", function () {
+    if (!socket || state !== "assigned" || Date.now() - lastTyping < 2000) return;
+    lastTyping = Date.now();
+    socket.emit("typing", { session_id: sessionId, typing: true });
+  });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value.trim();
     if (!text || !socket) return;
     input.value = "";
+    lastTyping = 0;
     say(text);
   });
+
+  var rating = null;
+  function askRating() {
+    if (rating) return;
+    rating = el("div", { class: "nimbus-rating", role: "group", "aria-labelledby": "nimbus-rating-q" });
+    rating.appendChild(el("p", { id: "nimbus-rating-q" }, STRINGS.rate));
+    STRINGS.scores.forEach(function (meaning, index) {
+      var score = index + 1;
+      var button = el("button", { type: "button", class: "nimbus-score", "aria-label": score + " – " + meaning, title: meaning }, String(score));
+      button.addEventListener("click", function () {
+        socket.emit("satisfaction", { session_id: sessionId, score: score });
+      });
+      rating.appendChild(button);
+    });
+    log.appendChild(rating);
+    log.scrollTop = log.scrollHeight;
+    rating.querySelector("button").focus();
+  }
+  function thank() {
+    rating.textContent = "";
+    rating.appendChild(el("p", {}, STRINGS.thanks));
+    var again = el("button", { type: "button", class: "nimbus-new-chat" }, STRINGS.newChat);
+    again.addEventListener("click", restart);
+    rating.appendChild(again);
+    again.focus();
+  }
+  function restart() {
+    sessionId = newSessionId();
+    window.localStorage.setItem(storeKey, sessionId);
+    log.textContent = "";
+    pending = [];
+    rating = null;
+    setState("bot", null);
+    socket.emit("session_request", { session_id: sessionId });
+    input.focus();
+  }
+  end.addEventListener("click", askRating);
+
+  function setState(next, name) {
+    state = next;
+    agentName = next === "assigned" ? name || STRINGS.agent : null;
+    who.textContent = fill(STRINGS.talkingTo, { who: agentName || STRINGS.bot });
+  }
 
   function connect() {
     socket = window.io(server, { transports: ["websocket"] });
@@ -93,28 +195,33 @@
     });
     socket.on("disconnect", function () { status.textContent = STRINGS.offline; });
     socket.on("session_confirm", function () {
-      if (!log.childElementCount) socket.emit("history_request", { session_id: sessionId });
+      socket.emit("history_request", { session_id: sessionId });
     });
     socket.on("history", function (data) {
-      (data.messages || []).forEach(function (m) { show(m.sender, m.text, whoIs(m.sender, m.agent)); });
+      if (data.session_id === sessionId) rebuild(data.messages || []);
     });
     socket.on("bot_uttered", function (data) {
       var custom = data.custom || {};
       var sender = custom.sender === "agent" ? "agent" : custom.sender === "system" ? "system" : "bot";
+      if (sender !== "system") showTyping(null);
       if (data.text) show(sender, data.text, whoIs(sender, custom.agent_name), data.quick_replies || data.buttons);
     });
     socket.on("handover_status", function (data) {
+      var wasWithAgent = state === "assigned";
+      setState(data.state, data.agent_name);
       if (data.state === "queued" && data.position) {
         status.textContent = fill(STRINGS.queued, { p: data.position, m: Math.max(1, Math.round((data.estimated_wait_seconds || 60) / 60)) });
       } else if (data.state === "assigned") {
-        status.textContent = fill(STRINGS.assigned, { name: data.agent_name || "Agent" });
+        status.textContent = fill(STRINGS.assigned, { name: agentName });
+      } else if (data.state === "closed") {
+        status.textContent = STRINGS.closed;
+        if (wasWithAgent) askRating();
       } else {
         status.textContent = "";
       }
     });
-    socket.on("typing", function (data) {
-      status.textContent = data.typing ? fill(STRINGS.typing, { who: "Agent" }) : "";
-    });
+    socket.on("satisfaction_saved", thank);
+    socket.on("typing", function (data) { showTyping(data.typing ? agentName || STRINGS.agent : null); });
   }
 
   if (window.io) { connect(); } else {

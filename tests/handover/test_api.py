@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from handover import crud
+from handover.canned import CannedResponsesError, load_canned_responses
 from handover.config import HandoverSettings
 from handover.db import make_engine, migrate, session_factory, session_scope
 from handover.main import create_app
@@ -108,3 +109,58 @@ def test_acting_on_a_conversation_one_does_not_own_is_a_conflict(client: TestCli
     assert answer.status_code == 409
     assert answer.json() == {"detail": "the conversation is not yours"}
     assert client.post("/api/conversations/chat-for-gene/handback", headers=gene).status_code == 409
+
+
+def test_an_agent_lists_their_own_chats_and_the_team(client: TestClient) -> None:
+    gene, orla = login(client, "gene"), login(client, "orla")
+    queue_billing_chat(client)
+    assert client.get("/api/agent/conversations", headers=gene).json() == {"items": []}
+    client.post("/api/conversations/chat-for-gene/accept", headers=gene).raise_for_status()
+    mine = client.get("/api/agent/conversations", headers=gene).json()["items"]
+    assert [(c["conversation_id"], c["skill"], c["reason"]) for c in mine] == [
+        ("chat-for-gene", "billing", "customer_request")
+    ]
+    assert client.get("/api/agent/conversations", headers=orla).json() == {"items": []}
+    team = client.get("/api/agent/team", headers=gene).json()
+    assert [(a["username"], a["status"]) for a in team] == [("orla", "online")]
+    assert client.get("/api/agent/team").status_code == 401
+
+
+def test_canned_responses_come_from_the_configured_file(database: str, tmp_path: Path) -> None:
+    mine = tmp_path / "canned.yml"
+    mine.write_text("responses:\n  - {shortcut: /ok, title: OK, text: 'Done, {customer}.'}\n")
+    settings = HandoverSettings(
+        database_url=database, rasa_url="http://127.0.0.1:9", canned_responses_file=mine
+    )
+    with TestClient(create_app(settings)) as client:
+        gene = login(client, "gene")
+        answer = client.get("/api/agent/canned-responses", headers=gene).json()
+    assert answer == [{"shortcut": "/ok", "title": "OK", "text": "Done, {customer}."}]
+
+
+def test_the_default_canned_responses_are_usable() -> None:
+    responses = load_canned_responses()
+    assert len(responses) >= 5
+    assert len({r.shortcut for r in responses}) == len(responses)
+
+
+@pytest.mark.parametrize(
+    ("content", "complaint"),
+    [
+        ("responses:\n  - {shortcut: hi, title: Hi, text: Hello}\n", "shortcut"),
+        (
+            "responses:\n  - {shortcut: /hi, title: Hi, text: A}\n"
+            "  - {shortcut: /hi, title: Hey, text: B}\n",
+            "used twice",
+        ),  # fmt: skip
+        ("responses: [unclosed\n", "canned responses in"),
+        ("responses:\n  - {shortcut: /hi, title: Hi}\n", "text"),
+    ],
+)
+def test_a_bad_canned_responses_file_is_refused_with_the_reason(
+    tmp_path: Path, content: str, complaint: str
+) -> None:
+    path = tmp_path / "canned.yml"
+    path.write_text(content)
+    with pytest.raises(CannedResponsesError, match=complaint):
+        load_canned_responses(path)

@@ -88,3 +88,24 @@ def test_serve_is_the_default(args: list[str], monkeypatch: pytest.MonkeyPatch) 
 
     assert main(args) == 0
     assert calls == ["run"]
+
+
+def test_demo_agent_only_on_a_development_database_without_agents(
+    fresh_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo-agent"]) == 0
+    assert "sign in to the console as demo" in capsys.readouterr().out
+    assert main(["demo-agent"]) == 0  # already there: nothing to do, nothing said
+    assert capsys.readouterr().out == ""
+    engine = make_engine(fresh_url)
+    with session_factory(engine)() as session:
+        assert [a.username for a in crud.list_agents(session)] == ["demo"]
+        assert crud.authenticate(session, username="demo", password="demo-agent-password")
+    engine.dispose()
+
+    monkeypatch.setenv("HANDOVER_ENVIRONMENT", "production")
+    monkeypatch.setenv("HANDOVER_SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("HANDOVER_BOT_TOKEN", "y" * 40)
+    settings.cache_clear()
+    assert main(["demo-agent"]) == 2
+    assert "development only" in capsys.readouterr().err

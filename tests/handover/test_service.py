@@ -203,3 +203,14 @@ async def test_transfer_to_a_skill_goes_to_the_head_of_the_queue(hub: Hub) -> No
     assert (first.conversation_id, first.skill) == ("conv-1", "network")
     row = await hub.db(crud.get_conversation, conversation_id="conv-1")
     assert (row.state, row.skill) == ("queued", "network")
+
+
+async def test_satisfaction_is_stored_and_must_be_one_to_five(hub: Hub) -> None:
+    await hub.customer_joined("conv-1")
+    await hub.rate("conv-1", 4)
+    await hub.rate("conv-1", 5)  # a second answer replaces the first
+    for bad in (0, 6, -1):
+        with pytest.raises(ValueError, match="1 to 5"):
+            await hub.rate("conv-1", bad)
+    row = await hub.db(crud.get_conversation, conversation_id="conv-1")
+    assert row.satisfaction == 5

@@ -1,14 +1,15 @@
-"""Agents: sign in, sign out, status."""
+"""Agents: sign in, sign out, status; their team and their canned responses."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
 from handover import crud
 from handover.api.deps import CurrentAgent, HubDep
+from handover.canned import CannedResponse
 from handover.security import create_token
 
 router = APIRouter(prefix="/api/agent", tags=["agents"])
@@ -73,3 +74,16 @@ async def set_status(body: StatusChange, agent: CurrentAgent, hub: HubDep) -> Ag
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(agent: CurrentAgent, hub: HubDep) -> None:
     await hub.db(crud.set_agent_status, username=agent.username, status="offline")
+
+
+@router.get("/team", response_model=list[AgentView])
+async def team(agent: CurrentAgent, hub: HubDep) -> list[AgentView]:
+    """The other agents and their status, for transfers."""
+    everyone = await hub.db(crud.list_agents)
+    return [view(other) for other in everyone if other.username != agent.username]
+
+
+@router.get("/canned-responses", response_model=list[CannedResponse])
+async def canned_responses(agent: CurrentAgent, request: Request) -> list[CannedResponse]:
+    """Ready-made replies with shortcuts, from HANDOVER_CANNED_RESPONSES_FILE."""
+    return request.app.state.canned_responses

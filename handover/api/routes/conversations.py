@@ -71,9 +71,30 @@ async def queue(agent: CurrentAgent, hub: HubDep) -> dict[str, Any]:
                 "skill": owner.skill,
                 "reason": row.reason if row else None,
                 "vulnerable": owner.vulnerable,
+                "priority": context.get("priority", "normal"),
                 "waiting_seconds": round(now - owner.queued_at) if owner.queued_at else None,
                 "summary": row.summary if row else None,
                 "customer": context.get("profile"),
+            }
+        )
+    return {"items": items}
+
+
+@router.get("/agent/conversations")
+async def my_conversations(agent: CurrentAgent, hub: HubDep) -> dict[str, Any]:
+    """The conversations this agent has now, longest held first."""
+    items = []
+    for owner in await hub.store.assigned_to(agent.username):
+        row = await hub.db(crud.get_conversation, conversation_id=owner.conversation_id)
+        context = (row.context if row else None) or {}
+        items.append(
+            {
+                "conversation_id": owner.conversation_id,
+                "skill": owner.skill,
+                "reason": row.reason if row else None,
+                "summary": row.summary if row else None,
+                "customer": context.get("profile"),
+                "assigned_at": owner.assigned_at,
             }
         )
     return {"items": items}
@@ -96,6 +117,8 @@ async def conversation(conversation_id: str, agent: CurrentAgent, hub: HubDep) -
         "language": row.language,
         "summary": row.summary,
         "vulnerable": row.vulnerable,
+        "priority": context.get("priority", "normal"),
+        "satisfaction": row.satisfaction,
         "waited_seconds": round(waited_until - owner.queued_at) if owner.queued_at else None,
         "intents": context.get("turns", []),
         "slots": context.get("slots", {}),

@@ -1,0 +1,391 @@
+/* Nimbus agent console: the gateway's REST API for actions, its /agent namespace for live events.
+   Every text is set with textContent: nothing a customer or the bot wrote becomes HTML. */
+(function () {
+  "use strict";
+  var TOKEN_KEY = "nimbus-agent-token";
+  var REASONS = {
+    customer_request: "Asked for a person", repeated_fallback: "Bot did not understand twice",
+    out_of_scope: "Out of scope", failed_verification: "Verification failed",
+    backend_failure: "Back-end failure", order_not_found: "Order not found",
+    sensitive_topic: "Complaint / upset customer"
+  };
+  var SKILLS = ["billing", "network", "orders", "accounts", "general"];
+  var $ = function (id) { return document.getElementById(id); };
+  var token = window.sessionStorage.getItem(TOKEN_KEY);
+  var me = null, socket = null, canned = [], team = [];
+  var queue = [], queueFetchedAt = 0;
+  var chats = {};  // conversation id -> {item, detail, unread, note}
+  var active = null;
+  var unseen = 0;
+
+  function el(name, attrs, text) {
+    var node = document.createElement(name);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
+  function notice(text) { $("notice").textContent = text; }
+  function minutes(seconds) {
+    if (seconds === null || seconds === undefined) return "–";
+    var m = Math.floor(seconds / 60), s = Math.floor(seconds % 60);
+    return m + ":" + (s < 10 ? "0" : "") + s;
+  }
+  function customerName(item) {
+    var profile = item.customer || item.profile;
+    return (profile && profile.name) || "Unverified customer";
+  }
+  function firstName(detail) {
+    var name = detail && detail.profile && detail.profile.name;
+    return name ? name.split(" ")[0] : "there";
+  }
+
+  function api(method, path, body) {
+    var options = { method: method, headers: { Authorization: "Bearer " + token } };
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    return fetch(path, options).then(function (response) {
+      if (response.status === 401) { signOut("Your session has expired: please sign in again."); throw new Error("signed out"); }
+      if (response.status === 204) return null;
+      return response.json().then(function (data) {
+        if (!response.ok) {
+          var detail = typeof data.detail === "string" ? data.detail : "the request was refused";
+          throw new Error(detail);
+        }
+        return data;
+      });
+    });
+  }
+  function failed(error) { if (error.message !== "signed out") notice("Could not do that: " + error.message); }
+
+  // -- signing in and out ------------------------------------------------------------------
+  $("login").addEventListener("submit", function (event) {
+    event.preventDefault();
+    $("login-error").textContent = "";
+    fetch("/api/agent/login", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ username: $("username").value.trim(), password: $("password").value })
+    }).then(function (response) {
+      return response.json().then(function (data) {
+        if (!response.ok) throw new Error(response.status === 401 ? "Wrong username or password." : "Sign-in failed.");
+        token = data.token;
+        window.sessionStorage.setItem(TOKEN_KEY, token);
+        $("password").value = "";
+        start();
+      });
+    }).catch(function (error) { $("login-error").textContent = error.message; });
+  });
+  function signOut(message) {
+    if (token) fetch("/api/agent/logout", { method: "POST", headers: { Authorization: "Bearer " + token } });
+    if (socket) socket.disconnect();
+    token = null; me = null; chats = {}; active = null;
+    window.sessionStorage.removeItem(TOKEN_KEY);
+    $("desk").hidden = true; $("me").hidden = true; $("login-view").hidden = false;
+    notice(message || "");
+  }
+  $("logout").addEventListener("click", function () { signOut("Signed out."); });
+  $("status").addEventListener("change", function () {
+    api("POST", "/api/agent/status", { status: $("status").value }).then(function (agent) {
+      notice(agent.status === "away" ? "You're away: no new chats will be offered." : "You're online.");
+    }).catch(failed);
+  });
+
+  function start() {
+    api("GET", "/api/agent/me").then(function (agent) {
+      me = agent;
+      $("login-view").hidden = true; $("desk").hidden = false; $("me").hidden = false;
+      $("me-name").textContent = agent.display_name || agent.username;
+      $("status").value = agent.status === "away" ? "away" : "online";
+      if (agent.status === "offline") api("POST", "/api/agent/status", { status: "online" }).catch(failed);
+      $("notify-enable").hidden = !("Notification" in window) || Notification.permission !== "default";
+      connect();
+      refreshQueue(); refreshChats();
+      api("GET", "/api/agent/canned-responses").then(function (list) { canned = list; renderCanned(); }).catch(failed);
+    }).catch(failed);
+  }
+  $("notify-enable").addEventListener("click", function () {
+    Notification.requestPermission().then(function () { $("notify-enable").hidden = true; });
+  });
+
+  // -- live events --------------------------------------------------------------------------
+  function connect() {
+    socket = window.io("/agent", { transports: ["websocket"], auth: { token: token } });
+    socket.on("connect_error", function (error) {
+      if (error.message === "authentication failed") signOut("Please sign in again.");
+    });
+    socket.on("connect", function () { refreshQueue(); refreshChats(); });
+    socket.on("queue_updated", function () { refreshQueue(); refreshChats(); });
+    socket.on("handover_requested", function (data) {
+      if (!serves(data.skill)) return;
+      announce("New chat waiting" + (data.reason ? " (" + (REASONS[data.reason] || data.reason) + ")" : "") +
+               (data.summary ? ": " + data.summary : "."));
+    });
+    socket.on("conversation_transferred", function (data) {
+      announce("A chat was transferred to you.");
+      refreshChats().then(function () { openChat(data.conversation_id); });
+    });
+    socket.on("customer_message", function (data) {
+      var chat = chats[data.conversation_id];
+      if (!chat || !chat.detail) return;
+      chat.detail.transcript.push({ sender: "user", text: data.text, timestamp: new Date((data.at || Date.now() / 1000) * 1000).toISOString() });
+      chat.note = "";
+      if (data.conversation_id === active) { renderTranscript(); $("customer-typing").textContent = ""; }
+      else { chat.unread += 1; renderChats(); announce("New message from " + customerName(chat.item) + "."); }
+    });
+    socket.on("customer_typing", function (data) {
+      if (data.conversation_id === active) $("customer-typing").textContent = data.typing ? "The customer is typing…" : "";
+    });
+    socket.on("customer_left", function (data) {
+      var chat = chats[data.conversation_id];
+      if (!chat) return;
+      chat.note = "The customer has left the page; they may come back.";
+      if (data.conversation_id === active) $("chat-state").textContent = chat.note;
+    });
+  }
+  function serves(skill) {
+    return !me || !me.skills.length || !skill || skill === "general" || me.skills.indexOf(skill) >= 0;
+  }
+  function announce(text) {
+    notice(text);
+    if (document.hidden || !document.hasFocus()) {
+      unseen += 1;
+      document.title = "(" + unseen + ") Nimbus agent console";
+    }
+    if ("Notification" in window && Notification.permission === "granted") {
+      new Notification("Nimbus agent console", { body: text });
+    }
+  }
+  window.addEventListener("focus", function () { unseen = 0; document.title = "Nimbus agent console"; });
+
+  // -- the queue -----------------------------------------------------------------------------
+  function refreshQueue() {
+    return api("GET", "/api/queue").then(function (data) {
+      queue = data.items; queueFetchedAt = Date.now(); renderQueue();
+    }).catch(failed);
+  }
+  function renderQueue() {
+    var list = clear($("queue"));
+    $("queue-count").textContent = "(" + queue.length + ")";
+    $("queue-empty").hidden = queue.length > 0;
+    queue.forEach(function (item) {
+      var li = el("li", { class: item.priority === "high" || item.vulnerable ? "priority" : "" });
+      li.append(el("div", { class: "who" }, customerName(item)));
+      var flags = [item.skill, REASONS[item.reason] || item.reason || "reason unknown"];
+      if (item.priority === "high") flags.push("high priority");
+      if (item.vulnerable) flags.push("vulnerable");
+      li.append(el("div", { class: "meta" }, flags.join(" · ")));
+      var wait = el("div", { class: "meta wait", "data-waiting": item.waiting_seconds }, "Waiting " + minutes(item.waiting_seconds));
+      li.append(wait);
+      if (item.summary) li.append(el("div", { class: "meta" }, item.summary));
+      var accept = el("button", { type: "button", "aria-label": "Accept chat with " + customerName(item) }, "Accept");
+      accept.addEventListener("click", function () { acceptChat(item.conversation_id); });
+      li.append(accept);
+      list.append(li);
+    });
+  }
+  window.setInterval(function () {
+    var elapsed = (Date.now() - queueFetchedAt) / 1000;
+    Array.prototype.forEach.call(document.querySelectorAll(".queue .wait"), function (node) {
+      var base = Number(node.getAttribute("data-waiting"));
+      node.textContent = "Waiting " + minutes(base + elapsed);
+    });
+  }, 1000);
+  function acceptChat(id) {
+    api("POST", "/api/conversations/" + encodeURIComponent(id) + "/accept").then(function () {
+      notice("");
+      return refreshChats();
+    }).then(function () { openChat(id); }).catch(function (error) {
+      notice("Could not accept: " + error.message + ".");
+      refreshQueue();
+    });
+  }
+
+  // -- my chats ------------------------------------------------------------------------------
+  function refreshChats() {
+    return api("GET", "/api/agent/conversations").then(function (data) {
+      var next = {};
+      data.items.forEach(function (item) {
+        next[item.conversation_id] = chats[item.conversation_id] || { unread: 0, detail: null, note: "" };
+        next[item.conversation_id].item = item;
+      });
+      chats = next;
+      if (active && !chats[active]) closePanel();
+      renderChats();
+    }).catch(failed);
+  }
+  function renderChats() {
+    var list = clear($("chats"));
+    var ids = Object.keys(chats);
+    $("chats-empty").hidden = ids.length > 0;
+    ids.forEach(function (id) {
+      var chat = chats[id];
+      var li = el("li", { class: id === active ? "active" : "" });
+      var open = el("button", { type: "button", class: "open", "aria-current": id === active ? "true" : "false" });
+      open.append(el("span", { class: "who" }, customerName(chat.item) + " "));
+      if (chat.unread) open.append(el("span", { class: "badge", "aria-label": chat.unread + " unread" }, chat.unread));
+      open.append(el("div", { class: "meta" }, chat.item.skill + " · " + (REASONS[chat.item.reason] || chat.item.reason || "")));
+      open.addEventListener("click", function () { openChat(id); });
+      li.append(open);
+      list.append(li);
+    });
+  }
+  function openChat(id) {
+    var chat = chats[id];
+    if (!chat) return;
+    active = id; chat.unread = 0;
+    api("GET", "/api/conversations/" + encodeURIComponent(id)).then(function (detail) {
+      chat.detail = detail;
+      if (active !== id) return;
+      $("chat").hidden = false; $("context").hidden = false;
+      $("chat-title").textContent = "Chat with " + customerName(detail);
+      $("chat-state").textContent = chat.note || ("Waited " + minutes(detail.waited_seconds) + " before you took it.");
+      $("customer-typing").textContent = "";
+      renderTranscript(); renderContext(detail); renderChats(); refreshTeam();
+      $("reply-text").focus();
+    }).catch(failed);
+  }
+  function closePanel() {
+    active = null;
+    $("chat").hidden = true; $("context").hidden = true;
+  }
+
+  function renderTranscript() {
+    var detail = chats[active].detail;
+    var log = clear($("transcript"));
+    detail.transcript.forEach(function (m) {
+      var who = { user: "Customer", bot: "Assistant", system: "System" }[m.sender] ||
+                (m.agent === me.username ? "You" : (m.agent || "Agent"));
+      var time = m.timestamp ? new Date(m.timestamp).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "";
+      var item = el("div", { class: "msg msg-" + m.sender });
+      item.append(el("span", { class: "who" }, who + (time ? " · " + time : "")), el("p", {}, m.text));
+      log.append(item);
+    });
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function facts(target, pairs) {
+    var dl = clear($(target));
+    pairs.forEach(function (pair) {
+      dl.append(el("dt", {}, pair[0]), el("dd", {}, pair[1] === null || pair[1] === undefined || pair[1] === "" ? "–" : pair[1]));
+    });
+  }
+  function renderContext(d) {
+    facts("context-facts", [
+      ["Reason", REASONS[d.reason] || d.reason], ["Summary", d.summary], ["Skill", d.skill],
+      ["Priority", d.priority + (d.vulnerable ? " · vulnerable customer" : "")],
+      ["Language", d.language], ["Waited", minutes(d.waited_seconds)]
+    ]);
+    var s = d.slots || {};
+    facts("verification", [
+      ["Verified", s.verified ? "Yes" : "No"], ["Account", s.account_number],
+      ["Failed attempts", s.verification_failures === null || s.verification_failures === undefined ? 0 : s.verification_failures],
+      ["Locked", s.verification_locked ? "Yes" : "No"]
+    ]);
+    var p = d.profile;
+    facts("profile", p ? [
+      ["Name", p.name], ["Customer id", p.customer_id], ["Email", p.email], ["Phone", p.phone],
+      ["Segment", p.segment], ["Accounts", (p.accounts || []).join(", ")], ["Postcode", p.postcode],
+      ["Vulnerable", p.vulnerable ? "Yes" : "No"], ["Language", p.language]
+    ] : [["Profile", "Not verified: no CRM data shown"]]);
+    var body = clear(document.querySelector("#intents tbody"));
+    (d.intents || []).forEach(function (turn) {
+      var row = el("tr");
+      var confidence = Math.round((turn.confidence || 0) * 100);
+      row.append(el("td", {}, turn.text), el("td", {}, turn.intent || "–"),
+                 el("td", { class: confidence < 60 ? "low" : "" }, confidence + "%"));
+      body.append(row);
+    });
+    facts("slots", Object.keys(s).map(function (k) { return [k, s[k] === null ? null : JSON.stringify(s[k])]; }));
+  }
+
+  // -- replying ------------------------------------------------------------------------------
+  var box = $("reply-text");
+  function fillIn(text) {
+    var detail = active && chats[active].detail;
+    return text.replace(/\{customer\}/g, firstName(detail)).replace(/\{agent\}/g, (me.display_name || me.username).split(" ")[0]);
+  }
+  function insert(response) {
+    box.value = fillIn(response.text);
+    box.focus();
+    box.setSelectionRange(box.value.length, box.value.length);
+  }
+  function renderCanned() {
+    var list = clear($("canned"));
+    canned.forEach(function (response, index) {
+      var keys = index < 9 ? " (Alt+" + (index + 1) + ")" : "";
+      var button = el("button", { type: "button", title: response.text }, response.title + " " + response.shortcut + keys);
+      button.addEventListener("click", function () { insert(response); });
+      var li = el("li");
+      li.append(button);
+      list.append(li);
+    });
+  }
+  var lastTyping = 0;
+  box.addEventListener("keydown", function (event) {
+    if (event.key === "Tab" && !event.shiftKey) {
+      var match = canned.filter(function (r) { return r.shortcut === box.value.trim(); })[0];
+      if (match) { event.preventDefault(); insert(match); }
+    } else if (event.altKey && /^[1-9]$/.test(event.key) && canned[Number(event.key) - 1]) {
+      event.preventDefault();
+      insert(canned[Number(event.key) - 1]);
+    } else if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      $("reply").requestSubmit();
+    }
+  });
+  box.addEventListener("input", function () {
+    if (!active || Date.now() - lastTyping < 2000) return;
+    lastTyping = Date.now();
+    socket.emit("typing", { conversation_id: active, typing: true });
+  });
+  $("reply").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = box.value.trim();
+    var id = active;
+    if (!text || !id) return;
+    api("POST", "/api/conversations/" + encodeURIComponent(id) + "/messages", { text: text }).then(function () {
+      box.value = "";
+      lastTyping = 0;
+      socket.emit("typing", { conversation_id: id, typing: false });
+      var detail = chats[id] && chats[id].detail;
+      if (detail) detail.transcript.push({ sender: "agent", agent: me.username, text: text, timestamp: new Date().toISOString() });
+      if (id === active) renderTranscript();
+    }).catch(failed);  // the text stays in the box, so nothing is lost
+  });
+
+  // -- transfer, hand back, close ------------------------------------------------------------
+  function renderTransferTargets() {
+    var select = clear($("transfer-to"));
+    team.filter(function (a) { return a.status === "online"; }).forEach(function (a) {
+      select.append(el("option", { value: "agent:" + a.username }, (a.display_name || a.username) + " (agent)"));
+    });
+    SKILLS.forEach(function (skill) {
+      select.append(el("option", { value: "skill:" + skill }, skill.charAt(0).toUpperCase() + skill.slice(1) + " queue"));
+    });
+  }
+  function refreshTeam() {
+    return api("GET", "/api/agent/team").then(function (list) { team = list; renderTransferTargets(); }).catch(failed);
+  }
+  $("transfer-to").addEventListener("focus", refreshTeam);
+  function finish(action, body, message) {
+    var id = active;
+    if (!id) return;
+    api("POST", "/api/conversations/" + encodeURIComponent(id) + "/" + action, body).then(function () {
+      notice(message);
+      delete chats[id];
+      closePanel();
+      renderChats();
+    }).catch(failed);
+  }
+  $("transfer").addEventListener("click", function () {
+    var parts = $("transfer-to").value.split(":");
+    var body = parts[0] === "agent" ? { agent: parts[1] } : { skill: parts[1] };
+    finish("transfer", body, "Transferred to " + parts[1] + ".");
+  });
+  $("handback").addEventListener("click", function () { finish("handback", undefined, "Handed back to the bot."); });
+  $("close").addEventListener("click", function () { finish("close", undefined, "Conversation closed."); });
+
+  if (token) start();
+})();
