@@ -8,6 +8,11 @@ MODEL := models/nimbus.tar.gz
 # The widget's socket.io client, from npm, served by the gateway at /vendor.
 SOCKETIO_CLIENT := 4.8.4
 VENDOR_JS := build/vendor/socket.io.min.js
+# The third-party rasa-webchat widget, for tests/e2e/test_rasa_webchat.py and /static/rasa-webchat.html.
+# 1.0.1 is the first (and latest) release that bundles socket.io-client 3, i.e. Engine.IO protocol 4
+# as python-socketio 5 speaks it; 1.0.0 and older bundle socket.io-client 2 (protocol 3).
+RASA_WEBCHAT := 1.0.1
+WEBCHAT_JS := build/vendor/rasa-webchat.js
 TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 # Fixed seeds in config.yml, and deterministic TensorFlow ops, make training reproducible.
 export TF_DETERMINISTIC_OPS := 1
@@ -17,12 +22,13 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 .PHONY: run test install model lint chat clean
 
 run: install $(MODEL)
+	$(PY) -m handover demo-agent
 	$(PY) -m bot.run
 
 test: install $(MODEL)
 	$(PY) -m pytest -q -p no:cacheprovider
 
-install: $(VENV)/.installed $(VENDOR_JS)
+install: $(VENV)/.installed $(VENDOR_JS) $(WEBCHAT_JS)
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(PY) || bash .ci/find-python.sh $(PYTHON_VERSION) -m venv $(VENV)
@@ -37,6 +43,13 @@ $(VENDOR_JS):
 	cd build/npm && npm pack --silent socket.io-client@$(SOCKETIO_CLIENT) >/dev/null
 	tar -xzf build/npm/socket.io-client-$(SOCKETIO_CLIENT).tgz -C build/npm package/dist/socket.io.min.js
 	cp build/npm/package/dist/socket.io.min.js $@
+
+# lib/index.js is the UMD build: it defines window.WebChat.
+$(WEBCHAT_JS):
+	mkdir -p build/npm build/vendor
+	cd build/npm && npm pack --silent rasa-webchat@$(RASA_WEBCHAT) >/dev/null
+	tar -xzf build/npm/rasa-webchat-$(RASA_WEBCHAT).tgz -C build/npm package/lib/index.js
+	cp build/npm/package/lib/index.js $@
 
 model: $(MODEL)
 
