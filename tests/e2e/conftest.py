@@ -122,7 +122,9 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 WAIT_MS = 30_000
 
 
-@pytest.fixture(scope="session")
+# Module scope: while Playwright's sync API is open, its event loop counts as running, and
+# the asyncio tests of later modules could not start theirs.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         message = "Chromium is not installed (apt-get install chromium; .ci/run does it)"
