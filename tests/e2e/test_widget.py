@@ -13,6 +13,17 @@ from tests.e2e.test_handover import login
 pytestmark = pytest.mark.e2e
 
 
+def handed_to_ada(stack, page: Page) -> tuple[str, dict[str, str]]:
+    """Ask for a person and have ada accept by REST: the conversation's URL and ada's headers."""
+    headers = login(stack, "ada")
+    say(page, "I want to talk to a human")
+    expect(page.get_by_role("status")).to_contain_text("in the queue", timeout=WAIT_MS)
+    url = f"{stack.bot.gateway_url}/api/conversations/{session_id(page)}"
+    requests.post(f"{url}/accept", headers=headers, timeout=10).raise_for_status()
+    expect(page.get_by_role("status")).to_contain_text("chatting with ada", timeout=WAIT_MS)
+    return url, headers
+
+
 def test_widget_bill_reload_person_and_hand_back(stack, browser: Browser) -> None:
     page = browser.new_context(viewport=PHONE).new_page()
     open_widget(page, stack.bot.gateway_url)
@@ -26,12 +37,7 @@ def test_widget_bill_reload_person_and_hand_back(stack, browser: Browser) -> Non
     assert page.locator(".nimbus-msg").count() == 2, "a reload restores each message once"
 
     verify_as_jane_and_get_the_bill(page)
-    headers = login(stack, "ada")
-    say(page, "I want to talk to a human")
-    expect(page.get_by_role("status")).to_contain_text("in the queue", timeout=WAIT_MS)
-    url = f"{stack.bot.gateway_url}/api/conversations/{session_id(page)}"
-    requests.post(f"{url}/accept", headers=headers, timeout=10).raise_for_status()
-    expect(page.get_by_role("status")).to_contain_text("chatting with ada", timeout=WAIT_MS)
+    url, headers = handed_to_ada(stack, page)
     hostile = "<img src=x onerror=alert(1)>Hi, this is Ada"
     requests.post(f"{url}/messages", headers=headers, json={"text": hostile}, timeout=10)
     expect(log).to_contain_text(hostile, timeout=WAIT_MS)
@@ -96,12 +102,7 @@ def test_reconnect_after_a_network_loss_loses_no_message(stack, browser: Browser
     page = browser.new_context(viewport=PHONE).new_page()
     open_widget(page, stack.bot.gateway_url)
     log = page.get_by_role("log")
-    headers = login(stack, "ada")
-    say(page, "I want to talk to a human")
-    expect(page.get_by_role("status")).to_contain_text("in the queue", timeout=WAIT_MS)
-    url = f"{stack.bot.gateway_url}/api/conversations/{session_id(page)}"
-    requests.post(f"{url}/accept", headers=headers, timeout=10).raise_for_status()
-    expect(page.get_by_role("status")).to_contain_text("chatting with ada", timeout=WAIT_MS)
+    url, headers = handed_to_ada(stack, page)
 
     page.context.set_offline(True)
     expect(page.get_by_role("status")).to_contain_text("Connection lost", timeout=WAIT_MS)
