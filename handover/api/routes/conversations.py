@@ -54,6 +54,21 @@ async def _conversation(hub: Hub, conversation_id: str) -> Any:
     return found
 
 
+async def _listed(hub: Hub, owner: Any) -> dict[str, Any]:
+    """What a list of conversations shows of one: who, what and why."""
+    row = await hub.db(crud.get_conversation, conversation_id=owner.conversation_id)
+    context = (row.context if row else None) or {}
+    return {
+        "conversation_id": owner.conversation_id,
+        "skill": owner.skill,
+        "reason": row.reason if row else None,
+        "vulnerable": owner.vulnerable,
+        "priority": context.get("priority", "normal"),
+        "summary": row.summary if row else None,
+        "customer": context.get("profile"),
+    }
+
+
 @router.get("/queue")
 async def queue(agent: CurrentAgent, hub: HubDep) -> dict[str, Any]:
     """Conversations waiting for a person that this agent can take, first to serve first."""
@@ -62,21 +77,9 @@ async def queue(agent: CurrentAgent, hub: HubDep) -> dict[str, Any]:
     for position, owner in enumerate(await hub.store.queue(), start=1):
         if not _serves(agent, owner.skill):
             continue
-        row = await hub.db(crud.get_conversation, conversation_id=owner.conversation_id)
-        context = (row.context if row else None) or {}
-        items.append(
-            {
-                "conversation_id": owner.conversation_id,
-                "position": position,
-                "skill": owner.skill,
-                "reason": row.reason if row else None,
-                "vulnerable": owner.vulnerable,
-                "priority": context.get("priority", "normal"),
-                "waiting_seconds": round(now - owner.queued_at) if owner.queued_at else None,
-                "summary": row.summary if row else None,
-                "customer": context.get("profile"),
-            }
-        )
+        waiting = round(now - owner.queued_at) if owner.queued_at else None
+        item = await _listed(hub, owner)
+        items.append({**item, "position": position, "waiting_seconds": waiting})
     return {"items": items}
 
 
@@ -85,18 +88,7 @@ async def my_conversations(agent: CurrentAgent, hub: HubDep) -> dict[str, Any]:
     """The conversations this agent has now, longest held first."""
     items = []
     for owner in await hub.store.assigned_to(agent.username):
-        row = await hub.db(crud.get_conversation, conversation_id=owner.conversation_id)
-        context = (row.context if row else None) or {}
-        items.append(
-            {
-                "conversation_id": owner.conversation_id,
-                "skill": owner.skill,
-                "reason": row.reason if row else None,
-                "summary": row.summary if row else None,
-                "customer": context.get("profile"),
-                "assigned_at": owner.assigned_at,
-            }
-        )
+        items.append({**await _listed(hub, owner), "assigned_at": owner.assigned_at})
     return {"items": items}
 
 
