@@ -120,10 +120,10 @@ class Hub:
             message["agent_name"] = names.get(username) if username else None
         return messages
 
-    async def rate(self, conversation_id: str, score: int) -> None:
+    async def rate(self, conversation_id: str, score: Any) -> None:
         """The customer's 1-5 satisfaction with the conversation (a second answer replaces it)."""
-        if not 1 <= score <= 5:
-            raise ValueError("satisfaction must be 1 to 5")
+        if type(score) is not int or not 1 <= score <= 5:
+            raise ValueError("score must be a whole number from 1 to 5")
         await self.db(crud.upsert_conversation, conversation_id=conversation_id, satisfaction=score)
 
     # -- the bot asks for a person ----------------------------------------------------------
@@ -157,8 +157,12 @@ class Hub:
                 customer_id=(context.get("profile") or {}).get("customer_id"),
             )
             await self.db(crud.open_handover, conversation_id=conversation_id, reason=reason)
-            announced = {"conversation_id": conversation_id, "skill": skill, "reason": reason}
-            announced["summary"] = context.get("summary")
+            announced = {
+                "conversation_id": conversation_id,
+                "skill": skill,
+                "reason": reason,
+                "summary": context.get("summary"),
+            }
             await self.to_agents("handover_requested", announced)
             await self.queue_changed()
         owner = await self.store.get(conversation_id)

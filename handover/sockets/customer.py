@@ -65,10 +65,11 @@ class CustomerNamespace(socketio.AsyncNamespace):
         if session_id is None:
             return
         score = data.get("score") if isinstance(data, dict) else None
-        if type(score) is not int or not 1 <= score <= 5:
-            await self._error(sid, "score must be a whole number from 1 to 5")
+        try:
+            await self.hub.rate(session_id, score)
+        except ValueError as error:
+            await self._error(sid, str(error))
             return
-        await self.hub.rate(session_id, score)
         await self.emit("satisfaction_saved", {"score": score}, to=sid)
 
     async def on_typing(self, sid: str, data: Any = None) -> None:

@@ -209,7 +209,7 @@ async def test_satisfaction_is_stored_and_must_be_one_to_five(hub: Hub) -> None:
     await hub.customer_joined("conv-1")
     await hub.rate("conv-1", 4)
     await hub.rate("conv-1", 5)  # a second answer replaces the first
-    for bad in (0, 6, -1):
+    for bad in (0, 6, -1, True, 4.0, "4", None):
         with pytest.raises(ValueError, match="1 to 5"):
             await hub.rate("conv-1", bad)
     row = await hub.db(crud.get_conversation, conversation_id="conv-1")
