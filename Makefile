@@ -21,6 +21,8 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .PHONY: run test install model lint chat clean
 
+# Development on purpose: every process refuses placeholder secrets in the production default.
+run: export SWITCHBOARD_ENVIRONMENT ?= development
 run: install $(MODEL)
 	$(PY) -m handover demo-agent
 	$(PY) -m bot.run

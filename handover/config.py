@@ -74,7 +74,9 @@ def parse_opening_hours(text: str) -> list[OpeningWindow]:
 class HandoverSettings(BaseSettings):
     """Everything the handover service reads from its environment."""
 
-    environment: str = "development"
+    # One variable for every process of the platform; production unless told otherwise, so a
+    # forgotten setting fails closed (placeholder secrets are refused outside development).
+    environment: str = Field("production", env="SWITCHBOARD_ENVIRONMENT")
     database_url: str = Field("sqlite:///var/handover.db", env="DATABASE_URL")
     redis_url: str | None = Field(None, env="REDIS_URL")
     # Keys and the Socket.IO channel live under this prefix, so deployments can share a Redis.
@@ -118,7 +120,7 @@ class HandoverSettings(BaseSettings):
             if values[name] == placeholder or len(values[name]) < MIN_SECRET_LENGTH:
                 raise ValueError(
                     f"set HANDOVER_{name.upper()} to a random value of at least"
-                    f" {MIN_SECRET_LENGTH} characters outside development"
+                    f" {MIN_SECRET_LENGTH} characters (or SWITCHBOARD_ENVIRONMENT=development)"
                 )
         return values
 

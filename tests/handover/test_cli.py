@@ -103,7 +103,7 @@ def test_demo_agent_only_on_a_development_database_without_agents(
         assert crud.authenticate(session, username="demo", password="demo-agent-password")
     engine.dispose()
 
-    monkeypatch.setenv("HANDOVER_ENVIRONMENT", "production")
+    monkeypatch.setenv("SWITCHBOARD_ENVIRONMENT", "production")
     monkeypatch.setenv("HANDOVER_SECRET_KEY", "x" * 40)
     monkeypatch.setenv("HANDOVER_BOT_TOKEN", "y" * 40)
     settings.cache_clear()

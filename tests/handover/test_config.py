@@ -14,9 +14,11 @@ WEEKDAYS_AND_SATURDAY = "Mon-Fri 08:00-20:00; Sat 09:00-17:00"
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("DATABASE_URL", "REDIS_URL", *HandoverSettings.__fields__):
+    names = ("DATABASE_URL", "REDIS_URL", "SWITCHBOARD_ENVIRONMENT", *HandoverSettings.__fields__)
+    for name in names:
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(f"HANDOVER_{name.upper()}", raising=False)
+    monkeypatch.setenv("SWITCHBOARD_ENVIRONMENT", "development")
     settings.cache_clear()
     yield
     settings.cache_clear()
@@ -48,6 +50,16 @@ def test_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     assert config.redis_url == "redis://cache:6379/0"
     assert config.port == 9000
     assert settings() is config
+
+
+def test_production_is_the_default_and_refuses_placeholders(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SWITCHBOARD_ENVIRONMENT")
+    with pytest.raises(ValidationError, match="HANDOVER_SECRET_KEY"):
+        HandoverSettings()
+    config = HandoverSettings(secret_key=LONG_SECRET, bot_token=LONG_SECRET)
+    assert config.environment == "production"
 
 
 def test_placeholder_secrets_only_in_development() -> None:
