@@ -65,5 +65,7 @@ lint: install
 clean:
 	rm -rf $(VENV) models results build .pytest_cache
 
+# Development too: the settings refuse placeholder tokens in the production default.
+chat: export SWITCHBOARD_ENVIRONMENT ?= development
 chat: install
 	$(PY) -m bot.chat

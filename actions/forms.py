@@ -8,10 +8,13 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import backends, failure_slots
+from actions.common import HandoverReason, backends, failure_slots, is_verified, offer_human
+from actions.lockout import conversation_subject, order_subject, verification_guard
 from actions.parsing import find_order_number, find_postcode
-from actions.verification import VerificationMixin, verification_slots
+from actions.verification import VerificationMixin, refused_slots, verification_slots
 from connectors.errors import ConnectorError, NotFound
+from connectors.formats import normalise_postcode
+from connectors.orders import Order
 
 MAX_ORDER_LOOKUPS = 2
 NO_ORDER_NUMBER = "none"
@@ -40,8 +43,16 @@ class ValidatePasswordForm(ValidateBillForm):
         return "validate_password_form"
 
 
+def delivered_to(order: Order, postcode: str | None) -> bool:
+    """Whether `postcode` is the order's delivery postcode (spaces and case aside)."""
+    if not postcode or not order.delivery_postcode:
+        return False
+    return normalise_postcode(postcode) == normalise_postcode(order.delivery_postcode)
+
+
 class ValidateOrderForm(VerificationMixin, FormValidationAction):
-    """An order number; or, for a customer without one, verification to list open orders."""
+    """An order number, and its delivery postcode unless the customer is verified; or, for a
+    customer without a number, verification to list their open orders."""
 
     def name(self) -> str:
         return "validate_order_form"
@@ -57,8 +68,12 @@ class ValidateOrderForm(VerificationMixin, FormValidationAction):
             return []
         if (tracker.get_slot("order_lookup_failures") or 0) >= MAX_ORDER_LOOKUPS:
             return []
-        if tracker.get_slot("order_number") == NO_ORDER_NUMBER:
+        order_number = tracker.get_slot("order_number")
+        if order_number == NO_ORDER_NUMBER:
             return ["order_number", *verification_slots(tracker)]
+        locked = tracker.get_slot("verification_locked")
+        if order_number and not is_verified(tracker) and not locked:
+            return ["order_number", "delivery_postcode"]
         return ["order_number"]
 
     def validate_order_number(
@@ -83,6 +98,43 @@ class ValidateOrderForm(VerificationMixin, FormValidationAction):
                 "you check it and type it again?"
             )
         return {"order_number": None, "order_lookup_failures": failures}
+
+    def validate_delivery_postcode(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        postcode = find_postcode(str(value or ""))
+        if postcode is None:
+            dispatcher.utter_message(
+                text="That doesn't look like a UK postcode. Please type it like SW1A 1AA."
+            )
+            return {"delivery_postcode": None}
+        order_number = str(tracker.get_slot("order_number"))
+        conversation, order = conversation_subject(tracker.sender_id), order_subject(order_number)
+        try:
+            verdict = verification_guard().begin_check(conversation, order)
+            if verdict.locked:
+                return _order_locked(dispatcher)
+            if not verdict.allowed:
+                return {**refused_slots(dispatcher, verdict), "delivery_postcode": None}
+            found = backends().orders.get_order(order_number)
+            if delivered_to(found, postcode):
+                return {"delivery_postcode": postcode}
+            if verification_guard().record_failure(conversation, order):
+                return _order_locked(dispatcher)
+        except ConnectorError as error:  # the orders system, or the attempt store
+            return {**failure_slots(dispatcher, error), "delivery_postcode": None}
+        dispatcher.utter_message(
+            text=f"That isn't the delivery postcode of order {order_number}. Please check it and "
+            "type it again."
+        )
+        return {"delivery_postcode": None}
+
+
+def _order_locked(dispatcher: CollectingDispatcher) -> dict[str, Any]:
+    dispatcher.utter_message(response="utter_order_locked")
+    events = offer_human(dispatcher, HandoverReason.FAILED_VERIFICATION)
+    slots = {e["name"]: e["value"] for e in events}
+    return {**slots, "delivery_postcode": None, "task_failed": True}
 
 
 class ValidateOutageForm(FormValidationAction):

@@ -16,6 +16,7 @@ from actions.transcript import transcript
 from connectors.crm import TicketRequest
 from connectors.errors import ConnectorError
 from connectors.handover import HandoverAnswer, HandoverRequest
+from privacy.redaction import redact
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ class ActionHandover(Action):
                 TicketRequest(
                     customer_id=tracker.get_slot("customer_id"),
                     subject=f"Chat passed to the support team ({reason.value.replace('_', ' ')})",
-                    description=context["summary"],
+                    description=redact(context["summary"]),
                     reason=reason.value,
                     priority="high" if context["vulnerable"] else context["priority"],
                     transcript=transcript(tracker),

@@ -1,4 +1,8 @@
-"""Order tracking by order number, or the verified customer's open orders."""
+"""Order tracking by order number, or the verified customer's open orders.
+
+An order's details (carrier, tracking number, where the parcel was left) are shown to its
+verified owner, or to whoever gives its number and delivery postcode; to nobody else.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +18,14 @@ from actions.common import (
     backend_failure,
     backends,
     is_verified,
+    locked_out,
     long_date,
     offer_human,
     unverified_reply,
 )
-from actions.forms import MAX_ORDER_LOOKUPS, NO_ORDER_NUMBER
+from actions.forms import MAX_ORDER_LOOKUPS, NO_ORDER_NUMBER, delivered_to
 from connectors.errors import ConnectorError
+from connectors.orders import Order
 
 STATUS_TEXT = {
     "processing": "is being prepared",
@@ -52,7 +58,18 @@ def describe_order(order: Any) -> str:
 
 
 def _reset() -> list[EventType]:
-    return [SlotSet("order_number", None), SlotSet("order_lookup_failures", 0)]
+    return [
+        SlotSet("order_number", None),
+        SlotSet("order_lookup_failures", 0),
+        SlotSet("delivery_postcode", None),
+    ]
+
+
+def may_see(order: Order, tracker: Tracker) -> bool:
+    """Its verified owner, or an unverified customer who gave its delivery postcode."""
+    if is_verified(tracker):
+        return order.customer_id == tracker.get_slot("customer_id")
+    return delivered_to(order, tracker.get_slot("delivery_postcode"))
 
 
 class ActionTrackOrder(Action):
@@ -78,7 +95,21 @@ class ActionTrackOrder(Action):
             order = backends().orders.get_order(order_number)
         except ConnectorError as error:
             return _reset() + backend_failure(dispatcher, error)
-        dispatcher.utter_message(text=describe_order(order))
+        if may_see(order, tracker):
+            dispatcher.utter_message(text=describe_order(order))
+            return _reset()
+        if is_verified(tracker):
+            dispatcher.utter_message(
+                text=f"I can only show orders placed on your account, and {order_number} isn't "
+                "one of them."
+            )
+            return _reset()
+        if tracker.get_slot("verification_locked"):
+            return _reset() + locked_out(dispatcher)
+        dispatcher.utter_message(
+            text=f"I can't show order {order_number} without its delivery postcode or your "
+            "account details."
+        )
         return _reset()
 
     def _open_orders(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:

@@ -7,9 +7,11 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-# Answers typed while the bot asked for these are secrets or personal data: never copied.
-REDACTED_SLOTS = {"date_of_birth", "otp_code"}
-REDACTED = "[redacted]"
+from privacy.events import redact_events
+from privacy.redaction import SECRET_SLOTS
+
+# How answers to secret questions appear (the context packet tells agents so).
+REDACTED = " or ".join(SECRET_SLOTS.values())
 
 
 def _timestamp(event: dict[str, Any]) -> str:
@@ -18,19 +20,13 @@ def _timestamp(event: dict[str, Any]) -> str:
 
 
 def transcript(tracker: Tracker) -> list[dict[str, str]]:
-    """User and bot messages with ISO timestamps, secrets redacted."""
-    lines: list[dict[str, str]] = []
-    requested: str | None = None
-    for event in tracker.events:
-        kind = event.get("event")
-        if kind == "slot" and event.get("name") == "requested_slot":
-            requested = event.get("value")
-        elif kind == "active_loop" and event.get("name") is None:
-            requested = None
-        elif kind in ("user", "bot") and event.get("text"):
-            text = event["text"]
-            if kind == "user" and requested in REDACTED_SLOTS:
-                text = REDACTED
-            sender = "user" if kind == "user" else "bot"
-            lines.append({"sender": sender, "text": text, "timestamp": _timestamp(event)})
-    return lines
+    """User and bot messages with ISO timestamps, personal data redacted (`privacy.events`)."""
+    return [
+        {
+            "sender": "user" if event["event"] == "user" else "bot",
+            "text": event["text"],
+            "timestamp": _timestamp(event),
+        }
+        for event in redact_events(tracker.events)
+        if event.get("event") in ("user", "bot") and event.get("text")
+    ]

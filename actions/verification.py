@@ -1,13 +1,16 @@
 """Identity verification shared by every form that needs a verified customer.
 
 A customer proves who they are once per conversation: account number, then either their date
-of birth or a one-time code sent to the contact on file. Three failed checks lock verification
-for the rest of the conversation. Dates of birth and codes are wiped from the tracker as soon as
-they have been checked.
+of birth or a one-time code sent to the contact on file. Every check is counted and rate-limited
+by `actions.lockout`, outside the tracker: failed checks lock the conversation and the account
+(see there for the policy), whatever `/restart` or a new session does to the slots, which only
+mirror the lock. Dates of birth and codes are wiped from the tracker as soon as they have been
+checked. Whether an account exists is never told: an unknown account fails like a wrong date.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from contextlib import suppress
 from datetime import date, datetime
@@ -15,14 +18,23 @@ from typing import Any
 
 from dateutil import parser as date_parser
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import backends, failure_slots
+from actions.common import HandoverReason, backends, failure_slots, offer_human
+from actions.lockout import (
+    Subject,
+    Verdict,
+    account_subject,
+    conversation_subject,
+    verification_guard,
+)
 from actions.parsing import MAX_INPUT_CHARS, find_account_number
 from connectors.errors import ConnectorError, NotFound
 
-MAX_FAILURES = 3
+# The `otp_id` of a code "sent" to an account that does not exist: its check fails unmade.
+NO_CHALLENGE = "none"
 VERIFICATION_SLOTS = ["account_number", "verification_method", "date_of_birth", "otp_code"]
 
 _OTP_WORDS = re.compile(r"\b(code|otp|one[- ]?time|text|sms|e-?mail|message|phone)\b", re.I)
@@ -69,8 +81,44 @@ def verification_slots(tracker: Tracker) -> list[str]:
     return ["account_number", "verification_method", proof]
 
 
+def refused_slots(dispatcher: CollectingDispatcher, verdict: Verdict) -> dict[str, Any]:
+    """Slots (and what to say) for a check the guard refused; they cut the form short."""
+    if verdict.locked:
+        # The task's action explains the lock and offers a person.
+        return {**_start_again(), "verification_locked": True}
+    minutes = max(1, math.ceil(verdict.retry_after_seconds / 60))
+    dispatcher.utter_message(
+        response="utter_too_many_attempts", minutes=f"{minutes} minute{'s' * (minutes > 1)}"
+    )
+    events = offer_human(dispatcher, HandoverReason.FAILED_VERIFICATION)
+    return {**_start_again(), **{e["name"]: e["value"] for e in events}, "task_failed": True}
+
+
+def mirror_lock(tracker: Tracker) -> list[EventType]:
+    """`verification_locked` for a conversation that the store has locked and the slots forgot."""
+    if tracker.get_slot("verified") or tracker.get_slot("verification_locked"):
+        return []
+    if not verification_guard().is_locked(conversation_subject(tracker.sender_id)):
+        return []
+    events: list[EventType] = [SlotSet("verification_locked", True)]
+    tracker.add_slots(events)
+    return events
+
+
 class VerificationMixin:
     """Validation of the verification slots, for `FormValidationAction` subclasses."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        # Before anything is asked: `/restart` empties the slots, not the store.
+        try:
+            first = mirror_lock(tracker)
+        except ConnectorError as error:
+            slots = failure_slots(dispatcher, error)
+            first = [SlotSet(name, value) for name, value in slots.items()]
+            tracker.add_slots(first)
+        return first + await super().run(dispatcher, tracker, domain)  # type: ignore[misc]
 
     def validate_account_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -82,6 +130,13 @@ class VerificationMixin:
                 "with 3, for example 30012345."
             )
             return {"account_number": None}
+        conversation = conversation_subject(tracker.sender_id)
+        try:
+            locked = verification_guard().is_locked(conversation, account_subject(account_number))
+        except ConnectorError as error:
+            return _stop_for_failure(dispatcher, error)
+        if locked:
+            return {**_start_again(), "verification_locked": True}
         return {"account_number": account_number}
 
     def validate_verification_method(
@@ -121,6 +176,10 @@ class VerificationMixin:
             dispatcher.utter_message(text="The code has 6 digits. Please type it as you got it.")
             return {"otp_code": None}
         otp_id = tracker.get_slot("otp_id")
+        if refused := _refused(dispatcher, tracker):
+            return refused
+        if otp_id == NO_CHALLENGE:
+            return _failed(dispatcher, tracker)
         try:
             result = backends().crm.check_otp(otp_id, match.group(1))
         except NotFound:
@@ -135,6 +194,8 @@ class VerificationMixin:
     def _check_dob(
         self, dob: date, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> dict[str, Any]:
+        if refused := _refused(dispatcher, tracker):
+            return refused
         account = tracker.get_slot("account_number")
         try:
             result = backends().crm.verify_dob(account, dob)
@@ -148,15 +209,17 @@ class VerificationMixin:
         self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> dict[str, Any]:
         channel = "email" if _EMAIL_WORDS.search(text) else "sms"
+        if refused := _refused(dispatcher, tracker):
+            return refused
         try:
-            challenge = backends().crm.send_otp(tracker.get_slot("account_number"), channel)
+            otp_id = backends().crm.send_otp(tracker.get_slot("account_number"), channel).otp_id
         except NotFound:
-            return _failed(dispatcher, tracker)
+            otp_id = NO_CHALLENGE  # said the same way: whether the account exists stays unknown
         except ConnectorError as error:
             return _stop_for_failure(dispatcher, error)
-        by = "email" if channel == "email" else "text message"
-        dispatcher.utter_message(text=f"I've sent a 6-digit code by {by} to {challenge.sent_to}.")
-        return {"verification_method": "otp", "otp_id": challenge.otp_id}
+        to = "email address" if channel == "email" else "mobile number"
+        dispatcher.utter_message(response="utter_code_sent", to=to)
+        return {"verification_method": "otp", "otp_id": otp_id}
 
 
 def _wiped() -> dict[str, Any]:
@@ -182,9 +245,29 @@ def _verified(dispatcher: CollectingDispatcher, customer_id: str) -> dict[str, A
     }
 
 
+def _subjects(tracker: Tracker) -> tuple[Subject, Subject]:
+    return (
+        conversation_subject(tracker.sender_id),
+        account_subject(tracker.get_slot("account_number")),
+    )
+
+
+def _refused(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any] | None:
+    """Count a check of the account; the slots to return instead if it must not be made."""
+    try:
+        verdict = verification_guard().begin_check(*_subjects(tracker))
+    except ConnectorError as error:
+        return _stop_for_failure(dispatcher, error)
+    return None if verdict.allowed else refused_slots(dispatcher, verdict)
+
+
 def _failed(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
     failures = int(tracker.get_slot("verification_failures") or 0) + 1
-    if failures >= MAX_FAILURES:
+    try:
+        locked = verification_guard().record_failure(*_subjects(tracker))
+    except ConnectorError as error:  # uncounted, so not allowed to go on
+        return _stop_for_failure(dispatcher, error)
+    if locked:
         # The form's required slots become empty, which ends it; the task says why.
         return {**_start_again(), "verification_failures": failures, "verification_locked": True}
     dispatcher.utter_message(

@@ -6,6 +6,9 @@ import signal
 import sys
 import time
 
+from pydantic import ValidationError
+
+from bot.settings import describe
 from bot.stack import Stack
 
 
@@ -14,7 +17,11 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def main() -> int:
-    stack = Stack()
+    try:
+        stack = Stack()
+    except ValidationError as error:
+        print(describe(error), file=sys.stderr)
+        return 2
     # Explicit, because a shell starts background jobs with SIGINT ignored, and Python keeps that.
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
@@ -23,9 +30,10 @@ def main() -> int:
         print(
             f"\nReady. Customer demo site: {stack.bot.gateway_url}/ (?lang=fr in French), "
             f"agent console: {stack.bot.gateway_url}/console.\n"
-            f"Rasa server: {stack.bot.rasa_url} (REST: /webhooks/rest/webhook, "
-            f"socket.io: /socket.io), action server: {stack.bot.action_url}, "
-            f"mock back-ends: {stack.backends.crm_url} and the next ports.\n"
+            f"Rasa server: {stack.bot.rasa_url} (REST channel: /webhooks/rest/webhook; "
+            f"HTTP API with BOT_RASA_TOKEN), action server: {stack.bot.action_url} "
+            f"(Rasa only, with BOT_ACTION_TOKEN), mock back-ends: {stack.backends.crm_url} "
+            "and the next ports.\n"
             "Chat with it from another terminal: `make chat`. Ctrl-C stops everything.",
             flush=True,
         )

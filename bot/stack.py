@@ -15,11 +15,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlencode
 
 import requests
+import yaml
 
 from bot.settings import BotSettings
 from connectors.settings import ConnectorSettings
+from privacy.settings import tracker_store_endpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -67,6 +70,7 @@ class Stack:
         backends: ConnectorSettings | None = None,
         out: IO[str] = sys.stdout,
         gateway_env: dict[str, str] | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.bot = bot or BotSettings()
         self.backends = (backends or ConnectorSettings()).copy(
@@ -74,20 +78,38 @@ class Stack:
         )
         self.out = out
         self.gateway_env = gateway_env or {}
+        # For every process, e.g. where the action server and the tracker store keep their data.
+        self.env = env or {}
         self._endpoints = self._write_endpoints()
         self.processes = self._processes()
 
     def _write_endpoints(self) -> Path:
+        """endpoints.yml, with the action server this stack starts and its token."""
+        endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text()) or {}
+        endpoints["action_endpoint"] = {
+            "url": f"{self.bot.action_url}/webhook",
+            "token": self.bot.action_token,
+        }
+        # Trackers persist, redacted (no date of birth or code): privacy/tracker_store.py.
+        endpoints["tracker_store"] = tracker_store_endpoint({**self.env, **self.gateway_env})
+        # mkstemp makes the file readable by its owner only: it holds the action token.
         handle, path = tempfile.mkstemp(prefix="endpoints-", suffix=".yml")
         with os.fdopen(handle, "w") as file:
-            file.write(f'action_endpoint:\n  url: "{self.bot.action_url}/webhook"\n')
+            yaml.safe_dump(endpoints, file)
         return Path(path)
 
     def _processes(self) -> list[Process]:
+        # Every child runs in the stack's environment, whatever the parent's variables say.
+        common = {"SWITCHBOARD_ENVIRONMENT": self.bot.environment, **self.env}
         backend_env = {
-            f"BACKEND_{key.upper()}": str(value) for key, value in self.backends.dict().items()
+            **common,
+            **{
+                f"BACKEND_{key.upper()}": str(value)
+                for key, value in self.backends.dict(exclude={"environment"}).items()
+            },
         }
-        rasa = str(VENV_BIN / "rasa")
+        cors = ["--cors", *self.bot.rasa_cors_origins] if self.bot.rasa_cors_origins else []
+        rasa_status = f"{self.bot.rasa_url}/status?{urlencode({'token': self.bot.rasa_token})}"
         return [
             Process(
                 "mocks",
@@ -97,20 +119,28 @@ class Stack:
             ),
             Process(
                 "actions",
-                [rasa, "run", "actions", "--actions", "actions", "-p", str(self.bot.action_port)],
+                [sys.executable, "-m", "bot.action_server"],
                 f"{self.bot.action_url}/health",
-                backend_env,
+                {
+                    **backend_env,
+                    "BOT_ACTION_HOST": self.bot.action_host,
+                    "BOT_ACTION_PORT": str(self.bot.action_port),
+                    "BOT_ACTION_TOKEN": self.bot.action_token,
+                    "BOT_RASA_TOKEN": self.bot.rasa_token,
+                },
             ),
             Process(
                 "rasa",
                 [
-                    rasa, "run", "--enable-api", "--cors", "*",
-                    "--interface", self.bot.host, "--port", str(self.bot.rasa_port),
+                    str(VENV_BIN / "rasa"), "run", "--enable-api",
+                    "--auth-token", self.bot.rasa_token, *cors,
+                    "--interface", self.bot.rasa_host, "--port", str(self.bot.rasa_port),
                     "--model", str(self.bot.model),
                     "--credentials", "credentials.yml",
                     "--endpoints", str(self._endpoints),
                 ],
-                f"{self.bot.rasa_url}/status",
+                rasa_status,
+                common,
             ),
             Process(
                 "gateway",
@@ -118,9 +148,12 @@ class Stack:
                 f"{self.bot.gateway_url}/health",
                 {
                     **backend_env,
-                    "HANDOVER_HOST": self.bot.host,
+                    "HANDOVER_HOST": self.bot.gateway_host,
                     "HANDOVER_PORT": str(self.bot.gateway_port),
                     "HANDOVER_RASA_URL": self.bot.rasa_url,
+                    "HANDOVER_RASA_TOKEN": self.bot.rasa_token,
+                    # The token the action server sends when it asks for a person.
+                    "HANDOVER_BOT_TOKEN": self.backends.handover_token,
                     **self.gateway_env,
                 },
             ),

@@ -1,6 +1,6 @@
 """Choose the FallbackClassifier threshold by measurement.
 
-    python -m bot.threshold SET.jsonl [--url http://127.0.0.1:5005]
+    python -m bot.threshold SET.jsonl [--url http://127.0.0.1:5005] [--token BOT_RASA_TOKEN]
 
 Parses every message of a labelled set once (JSONL of {"text", "intent"}, "OOS" for out of
 scope) with a running Rasa server, then replays the FallbackClassifier at each candidate
@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import requests
 
+from bot.settings import BotSettings
+
 BUSINESS = {"check_bill_balance", "reset_password", "track_order", "check_outage"}
 FALLBACK = "nlu_fallback"
 HANDLED = {FALLBACK, "out_of_scope"}
@@ -29,11 +31,13 @@ class Parsed:
     ranking: list[tuple[str, float]]  # without nlu_fallback, best first
 
 
-def parse_all(url: str, rows: list[dict], workers: int = 4) -> list[Parsed]:
+def parse_all(url: str, token: str, rows: list[dict], workers: int = 4) -> list[Parsed]:
     """The intent ranking of every message, as the classifier gave it."""
 
     def parse(row: dict) -> Parsed:
-        body = requests.post(f"{url}/model/parse", json={"text": row["text"]}, timeout=30).json()
+        body = requests.post(
+            f"{url}/model/parse", params={"token": token}, json={"text": row["text"]}, timeout=30
+        ).json()
         ranking = [(r["name"], r["confidence"]) for r in body.get("intent_ranking", [])]
         return Parsed(row["intent"], [r for r in ranking if r[0] != FALLBACK])
 
@@ -69,11 +73,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("set")
     parser.add_argument("--url", default="http://127.0.0.1:5005")
+    parser.add_argument("--token", help="Rasa's API token (default: BOT_RASA_TOKEN)")
     parser.add_argument("--ambiguity", type=float, default=0.1)
     args = parser.parse_args()
     with open(args.set, encoding="utf-8") as file:
         rows = [json.loads(line) for line in file if line.strip()]
-    items = parse_all(args.url, rows)
+    items = parse_all(args.url, args.token or BotSettings().rasa_token, rows)
     print("threshold  macro   oos_false_accept  oos_handled")
     for step in range(2, 10):
         s = scores(items, step / 10, args.ambiguity)

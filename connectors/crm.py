@@ -147,3 +147,11 @@ class CrmClient:
     def get_ticket(self, ticket_id: str) -> Ticket:
         """Fetch a ticket; raises `NotFound` if unknown."""
         return self._http.get("tickets", ticket_id, response=Ticket)
+
+    def list_tickets(self, customer_id: str) -> list[Ticket]:
+        """The tickets opened for a customer (for their data export or erasure)."""
+        return self._http.get("tickets", params={"customer_id": customer_id}, response=list[Ticket])
+
+    def delete_ticket(self, ticket_id: str) -> Ticket:
+        """Delete a ticket and return what it held; raises `NotFound` if unknown."""
+        return self._http.delete("tickets", ticket_id, response=Ticket)

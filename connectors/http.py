@@ -51,6 +51,10 @@ class JsonHttpClient:
         """POST the model as JSON to the path and parse the answer as `response`."""
         return self._parse(response, self._send("POST", path, body=body))
 
+    def delete(self, *path: str, response: type[T]) -> T:
+        """DELETE the path and parse the answer (what was removed) as `response`."""
+        return self._parse(response, self._send("DELETE", path))
+
     def url(self, *path: str) -> str:
         """Build the URL of a path, quoting each segment so ids cannot change the path."""
         for segment in path:

@@ -30,7 +30,11 @@ class OrderEvent(ContractModel):
 
 
 class Order(ContractModel):
-    """An order with its tracking events, oldest first."""
+    """An order with its tracking events, oldest first.
+
+    `delivery_postcode` is where it goes (None for an order collected in store): with the order
+    number, it is what lets someone who is not verified see the order.
+    """
 
     order_number: str
     customer_id: str
@@ -41,6 +45,7 @@ class Order(ContractModel):
     tracking_number: str | None = None
     eta: date | None = None
     events: list[OrderEvent]
+    delivery_postcode: str | None = None
 
     @property
     def is_open(self) -> bool:

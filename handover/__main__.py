@@ -1,4 +1,5 @@
-"""Command line: `python -m handover [serve | migrate | create-agent NAME | demo-agent]`."""
+"""Command line: `python -m handover [serve | migrate | create-agent NAME | demo-agent |
+privacy erase|export]`."""
 
 import argparse
 import getpass
@@ -8,6 +9,8 @@ from collections.abc import Sequence
 from handover import crud
 from handover.config import settings
 from handover.db import make_engine, migrate, session_factory, session_scope
+from handover.models import AGENT_ROLES
+from privacy import cli as privacy_cli
 
 DEMO_AGENT = ("demo", "demo-agent-password")
 
@@ -29,10 +32,17 @@ def _parser() -> argparse.ArgumentParser:
         "--capacity", type=int, help="chats at once (default: HANDOVER_DEFAULT_CAPACITY)"
     )
     create.add_argument("--display-name", help="shown to customers (default: the username)")
+    create.add_argument(
+        "--role",
+        choices=AGENT_ROLES,
+        default="agent",
+        help="supervisors and admins may read every conversation (default: agent)",
+    )
     commands.add_parser(
         "demo-agent",
         help=f"development only: create agent {DEMO_AGENT[0]!r} when there is no agent at all",
     )
+    privacy_cli.add_parser(commands)
     return parser
 
 
@@ -73,13 +83,14 @@ def _create_agent(args: argparse.Namespace) -> int:
                 skills=[skill.strip() for skill in args.skills.split(",") if skill.strip()],
                 capacity=config.default_capacity if args.capacity is None else args.capacity,
                 display_name=args.display_name,
+                role=args.role,
             )
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     finally:
         engine.dispose()
-    print(f"created agent {args.username}")
+    print(f"created {args.role} {args.username}")
     return 0
 
 
@@ -98,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _create_agent(args)
     if args.command == "demo-agent":
         return _demo_agent()
+    if args.command == "privacy":
+        return privacy_cli.run(args)
     if args.command == "migrate":
         migrate(settings().database_url)
         print("database is up to date")

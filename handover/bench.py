@@ -48,21 +48,22 @@ def percentile(values: list[float], share: float) -> float:
 
 def one_customer(base: str, headers: dict[str, str]) -> tuple[float, float]:
     """One customer's handover; returns (request->queue, agent->customer) in milliseconds."""
-    session_id = f"bench-{uuid.uuid4().hex[:10]}"
+    session: dict[str, str] = {}
     confirmed, queued, relayed = threading.Event(), threading.Event(), threading.Event()
     marker = f"agent says hi {uuid.uuid4().hex[:6]}"
     # The synchronous client: python-engineio's asyncio client needs a newer aiohttp than Rasa's.
     client = socketio.Client(reconnection=False)
-    client.on("session_confirm", lambda data=None: confirmed.set())
+    # The gateway issues the conversation's id (and its secret) in session_confirm.
+    client.on("session_confirm", lambda data: (session.update(data), confirmed.set()))
     client.on("handover_status", lambda d: d.get("state") == "queued" and queued.set())
     client.on("bot_uttered", lambda d: marker in json.dumps(d) and relayed.set())
     client.connect(base, transports=["websocket"], wait_timeout=30)
-    client.emit("session_request", {"session_id": session_id})
+    client.emit("session_request", {})
     if not confirmed.wait(30):
         raise RuntimeError("no session_confirm")
+    session_id = session["session_id"]
     started = time.perf_counter()
-    client.emit("user_uttered", {"message": "I want to talk to a human agent please",
-                                 "session_id": session_id})  # fmt: skip
+    client.emit("user_uttered", {"message": "I want to talk to a human agent please"})
     if not queued.wait(180):
         raise RuntimeError(f"{session_id} never queued")
     to_queue = (time.perf_counter() - started) * 1000
@@ -107,15 +108,27 @@ def main() -> int:
     subprocess.run(
         [sys.executable, "-m", "handover", "create-agent", AGENT, "--password", PASSWORD,
          "--capacity", str(max(levels))],
-        cwd=ROOT, env={"DATABASE_URL": database_url, "PATH": ""}, check=True,
+        cwd=ROOT, check=True,
+        env={"DATABASE_URL": database_url, "PATH": "", "SWITCHBOARD_ENVIRONMENT": "development"},
     )  # fmt: skip
-    bot = BotSettings(rasa_port=free_port(), action_port=free_port(), gateway_port=free_port())
+    # A throwaway stack on loopback: the development placeholders are fine here.
+    bot = BotSettings(
+        environment="development",
+        rasa_port=free_port(), action_port=free_port(), gateway_port=free_port(),
+    )
     backends = ConnectorSettings(
+        environment="development",
         **{f"{n}_url": f"http://127.0.0.1:{free_port()}" for n in
            ("crm", "billing", "orders", "network", "identity")}
     )  # fmt: skip
     log = open(args.log, "w") if args.log else io.StringIO()  # noqa: SIM115 (lives with the stack)
-    stack = Stack(bot, backends, out=log, gateway_env={"DATABASE_URL": database_url})
+    state = tempfile.mkdtemp(prefix="bench-state-")
+    env = {
+        "ACTIONS_DATABASE_URL": f"sqlite:///{state}/actions.db",
+        "PRIVACY_TRACKER_STORE_URL": f"sqlite:///{state}/rasa-trackers.db",
+    }
+    gateway_env = {"DATABASE_URL": database_url}
+    stack = Stack(bot, backends, out=log, gateway_env=gateway_env, env=env)
     stack.start()
     try:
         for concurrency in levels:

@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseSettings, Field, root_validator, validator
 
 from handover.canned import DEFAULT_FILE as DEFAULT_CANNED_RESPONSES
+from handover.ratelimit import rule
 
 PLACEHOLDER_SECRET = "dev-only-placeholder-secret-change-me"
 PLACEHOLDER_BOT_TOKEN = "dev-bot-token"  # the action server's default too (connectors/settings.py)
+PLACEHOLDER_RASA_TOKEN = "dev-rasa-token"  # Rasa's --auth-token default too (bot/settings.py)
 # HS256 keys shorter than the hash output weaken the signature (RFC 7518, section 3.2).
 MIN_SECRET_LENGTH = 32
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -82,11 +84,30 @@ class HandoverSettings(BaseSettings):
     # Keys and the Socket.IO channel live under this prefix, so deployments can share a Redis.
     redis_namespace: str = "handover"
     rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str = PLACEHOLDER_RASA_TOKEN  # Rasa's --auth-token, for its HTTP API
     host: str = "127.0.0.1"
     port: int = 8000
     secret_key: str = PLACEHOLDER_SECRET
     bot_token: str = PLACEHOLDER_BOT_TOKEN  # what the action server sends to ask for handovers
-    token_ttl_seconds: int = 12 * 60 * 60
+    # How long a sign-in lasts at most: refreshing never carries an agent's session past it.
+    token_ttl_seconds: int = Field(12 * 60 * 60, gt=0)
+    # Access tokens are short-lived; the console refreshes them while the session lives.
+    access_token_ttl_seconds: int = Field(15 * 60, gt=0)
+    # Sign-in attempts (`limits` rules): per username, and per client address across usernames.
+    login_limit_per_user: str = "5/minute"
+    login_limit_per_ip: str = "20/minute"
+    # Customer sockets: every event of one socket (both namespaces), messages of one socket, and
+    # messages of one conversation whatever its sockets. Excess is refused with an error event.
+    socket_event_limit: str = "40 per 10 seconds"
+    customer_message_limit: str = "10 per 10 seconds"
+    conversation_message_limit: str = "30/minute"
+    # Web origins allowed to open a Socket.IO connection, comma-separated ("*" for any): the
+    # company's sites that embed the widget. Unset: the gateway's own origin only, or any
+    # origin in development.
+    allowed_origins: str | None = None
+    # Shared with the sites that embed the widget, to vouch for their signed-in customer
+    # (`data-customer-id` + `data-customer-hash`); unset: the gateway takes no site's word.
+    identity_secret: str | None = Field(None, min_length=MIN_SECRET_LENGTH)
     agent_grace_seconds: int = 30
     default_capacity: int = 3
     max_wait_seconds: int = 600
@@ -103,6 +124,17 @@ class HandoverSettings(BaseSettings):
         parse_opening_hours(value)
         return value
 
+    @validator(
+        "login_limit_per_user",
+        "login_limit_per_ip",
+        "socket_event_limit",
+        "customer_message_limit",
+        "conversation_message_limit",
+    )
+    def _readable_rate_limit(cls, value: str) -> str:
+        rule(value)  # ValueError names the rule it cannot read
+        return value
+
     @validator("timezone")
     def _known_timezone(cls, value: str) -> str:
         try:
@@ -115,7 +147,11 @@ class HandoverSettings(BaseSettings):
     def _real_secrets_outside_development(cls, values: dict[str, Any]) -> dict[str, Any]:
         if values["environment"] == "development":
             return values
-        placeholders = {"secret_key": PLACEHOLDER_SECRET, "bot_token": PLACEHOLDER_BOT_TOKEN}
+        placeholders = {
+            "secret_key": PLACEHOLDER_SECRET,
+            "bot_token": PLACEHOLDER_BOT_TOKEN,
+            "rasa_token": PLACEHOLDER_RASA_TOKEN,
+        }
         for name, placeholder in placeholders.items():
             if values[name] == placeholder or len(values[name]) < MIN_SECRET_LENGTH:
                 raise ValueError(
@@ -123,6 +159,13 @@ class HandoverSettings(BaseSettings):
                     f" {MIN_SECRET_LENGTH} characters (or SWITCHBOARD_ENVIRONMENT=development)"
                 )
         return values
+
+    def socket_origins(self) -> str | list[str] | None:
+        """python-socketio's `cors_allowed_origins`: None means the gateway's own origin."""
+        if self.allowed_origins is None:
+            return "*" if self.environment == "development" else None
+        origins = [origin.strip() for origin in self.allowed_origins.split(",") if origin.strip()]
+        return "*" if "*" in origins else origins or None
 
     def is_open(self, now: datetime) -> bool:
         """Whether agents are working at `now` (timezone-aware), in the service's timezone."""

@@ -10,23 +10,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, create_engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from privacy.files import make_private
+
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-def _sqlite_file(url: str) -> Path | None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return None
-    database = parsed.database or ""
-    if database in ("", ":memory:") or database.startswith("file:"):
-        return None
-    return Path(database)
-
-
-def _create_sqlite_folder(url: str) -> None:
-    path = _sqlite_file(url)
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
 
 
 def _enforce_foreign_keys(dbapi_connection: object, _record: object) -> None:
@@ -37,8 +23,9 @@ def _enforce_foreign_keys(dbapi_connection: object, _record: object) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; for a SQLite file, its folder is created and foreign keys enforced."""
-    _create_sqlite_folder(url)
+    """An engine for `url`; a SQLite file is created owner-only (0600) with its folder, and its
+    foreign keys are enforced."""
+    make_private(url)  # before SQLite creates it with the umask's mode (0644)
     if make_url(url).get_backend_name() != "sqlite":
         return create_engine(url, future=True, pool_pre_ping=True)
     # The ASGI server runs sync database calls in worker threads.
@@ -77,6 +64,6 @@ def alembic_config(url: str) -> Config:
 
 
 def migrate(url: str) -> None:
-    """Upgrade the database at `url` to the latest revision (creating a SQLite file's folder)."""
-    _create_sqlite_folder(url)
+    """Upgrade the database at `url` to the latest revision (creating a SQLite file, 0600)."""
+    make_private(url)
     command.upgrade(alembic_config(url), "head")

@@ -14,20 +14,31 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from starlette.exceptions import HTTPException
 
 from connectors import build_backends
 from connectors.crm import TicketRequest
 from connectors.settings import ConnectorSettings
 from handover import crud, watchers
+from handover.api.errors import undecodable_body
 from handover.api.routes import agents, bot, conversations
+from handover.api.routes import privacy as privacy_routes
 from handover.canned import load_canned_responses
 from handover.config import HandoverSettings
 from handover.db import make_engine, migrate, session_factory
+from handover.headers import SecurityHeaders
 from handover.rasa import RasaClient
+from handover.ratelimit import RateLimiter
 from handover.service import Conflict, Hub
 from handover.sockets.agent import AgentNamespace
 from handover.sockets.customer import CustomerNamespace
 from handover.state import MemoryStateStore, Owner, Ownership, make_store
+from privacy.erasure import PrivacyStores
+from privacy.logging import install_log_redaction
+from privacy.redaction import pseudonym, redact, redactor
+from privacy.retention import keep_purging
+from privacy.settings import PrivacySettings
+from privacy.trackers import tracker_engine
 
 logger = logging.getLogger(__name__)
 RASA_TIMEOUT_SECONDS = 30.0
@@ -37,19 +48,20 @@ VENDOR = Path(__file__).resolve().parent.parent / "build" / "vendor"
 
 
 def crm_ticket_opener(settings: ConnectorSettings) -> Any:
-    """Open a CRM ticket with the transcript; returns its reference."""
+    """Open a CRM ticket with the transcript, personal data redacted; returns its reference."""
 
     def open_ticket(conversation_id: str, reason: str, transcript: list[dict[str, Any]]) -> str:
         lines = [
             {
                 "sender": line["sender"] if line["sender"] in ("user", "agent") else "bot",
-                "text": line["text"],
+                "text": redact(line["text"]),
                 "timestamp": line["timestamp"],
             }
             for line in transcript
         ]
         request = TicketRequest(
-            subject=f"Chat {conversation_id}: nobody free to take it ({reason})",
+            # Not the session id: whoever reads tickets must not be able to join the chat.
+            subject=f"Chat {pseudonym(conversation_id)}: nobody free to take it ({reason})",
             description="The customer asked for a person; nobody could take the chat in time.",
             reason=reason,
             priority="normal",
@@ -93,19 +105,30 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
         else None
     )
     sio = socketio.AsyncServer(
-        async_mode="asgi", cors_allowed_origins="*", client_manager=manager, logger=False
+        async_mode="asgi",
+        cors_allowed_origins=settings.socket_origins(),
+        client_manager=manager,
+        logger=False,
     )
     engine = make_engine(settings.database_url)
     hub = Hub(
         settings=settings,
         store=make_store(settings.redis_url, namespace=settings.redis_namespace),
         sessions=session_factory(engine),
-        rasa=RasaClient(settings.rasa_url, timeout=RASA_TIMEOUT_SECONDS),
+        rasa=RasaClient(settings.rasa_url, token=settings.rasa_token, timeout=RASA_TIMEOUT_SECONDS),
         sio=sio,
         open_ticket=crm_ticket_opener(ConnectorSettings()),
+        limiter=RateLimiter(settings.redis_url, namespace=f"{settings.redis_namespace}-limits"),
     )
     sio.register_namespace(CustomerNamespace(hub))
     sio.register_namespace(AgentNamespace(hub))
+    privacy = PrivacySettings()
+    privacy_stores = PrivacyStores(
+        sessions=hub.sessions,
+        tracker_store=tracker_engine(privacy.tracker_store_url),
+        state=hub.store,
+        crm=build_backends(ConnectorSettings()).crm,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
@@ -113,15 +136,28 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
         if isinstance(hub.store, MemoryStateStore):
             rows = await hub.db(crud.list_unfinished_conversations)
             await hub.store.restore([ownership_from_row(row) for row in rows])
+        await asyncio.to_thread(redactor)  # builds Presidio's engine now, not at the 1st message
         watcher = asyncio.create_task(watchers.expire_long_waits(hub))
+        retention = asyncio.create_task(
+            keep_purging(
+                hub.sessions,
+                privacy_stores.tracker_store,
+                days=privacy.retention_days,
+                every_seconds=privacy.retention_check_seconds,
+            )
+        )
         yield
-        watcher.cancel()
-        with suppress(asyncio.CancelledError):
-            await watcher
+        for task in (watcher, retention):
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
         await hub.rasa.close()
 
     api = FastAPI(title="Switchboard handover gateway", version="0.1.0", lifespan=lifespan)
+    api.add_middleware(SecurityHeaders)  # CSP, no framing, nosniff: handover/headers.py
     api.state.hub = hub
+    api.state.privacy_stores = privacy_stores  # erase and export: handover/api/routes/privacy.py
+    api.state.limiter = hub.limiter  # one limiter: agents' logins and customers' sockets
     api.state.canned_responses = load_canned_responses(settings.canned_responses_file)
 
     @api.exception_handler(Conflict)
@@ -129,7 +165,9 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
         """Someone else was first, or the conversation is not the caller's: 409."""
         return JSONResponse({"detail": str(error)}, status_code=409)
 
-    for router in (agents.router, conversations.router, bot.router):
+    api.add_exception_handler(HTTPException, undecodable_body)  # non-UTF-8 bodies: 422
+
+    for router in (agents.router, conversations.router, bot.router, privacy_routes.router):
         api.include_router(router)
 
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -142,6 +180,11 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
     async def demo_site(lang: Literal["en", "fr"] = "en") -> HTMLResponse:
         """A fictional telecom site with the chat widget on it (`?lang=fr` for French)."""
         return HTMLResponse(demo[lang])
+
+    @api.get("/privacy", include_in_schema=False)
+    async def privacy_notice(lang: Literal["en", "fr"] = "en") -> FileResponse:
+        """How the chat uses personal data: the widget links here unless the site has its own."""
+        return FileResponse(STATIC / f"privacy.{lang}.html")
 
     @api.get("/console", include_in_schema=False)
     async def console() -> FileResponse:
@@ -175,5 +218,6 @@ def run() -> None:
     """Serve the gateway (`python -m handover`)."""
     settings = HandoverSettings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    install_log_redaction()  # logs never carry dates of birth, codes or contact details
     # wsproto: the websockets package that Rasa pins is too old for this uvicorn.
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, ws="wsproto")

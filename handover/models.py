@@ -1,4 +1,5 @@
-"""Tables of the handover service: agents, conversations, messages, handovers, tickets."""
+"""Tables of the handover service: agents and their sessions, conversations, messages,
+handovers, tickets."""
 
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -22,11 +23,15 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import declarative_base
 
 AgentStatus = Literal["online", "away", "offline"]
+AgentRole = Literal["agent", "supervisor", "admin"]
 ConversationState = Literal["bot", "queued", "assigned", "closed"]
 Sender = Literal["user", "bot", "agent", "system"]
 HandoverOutcome = Literal["handed_back", "closed", "ticket", "requeued"]
 
 AGENT_STATUSES: tuple[AgentStatus, ...] = ("online", "away", "offline")
+AGENT_ROLES: tuple[AgentRole, ...] = ("agent", "supervisor", "admin")
+# Roles that may read every conversation and use the supervisors' API.
+SUPERVISING_ROLES: frozenset[str] = frozenset({"supervisor", "admin"})
 CONVERSATION_STATES: tuple[ConversationState, ...] = ("bot", "queued", "assigned", "closed")
 SENDERS: tuple[Sender, ...] = ("user", "bot", "agent", "system")
 HANDOVER_OUTCOMES: tuple[HandoverOutcome, ...] = ("handed_back", "closed", "ticket", "requeued")
@@ -79,7 +84,7 @@ class Agent(Base):
     """A person who answers customers from the agent console."""
 
     __tablename__ = "agents"
-    __table_args__ = (_one_of("status", AGENT_STATUSES),)
+    __table_args__ = (_one_of("status", AGENT_STATUSES), _one_of("role", AGENT_ROLES))
 
     id = Column(Integer, primary_key=True)
     username = Column(String(64), nullable=False, unique=True)
@@ -88,7 +93,24 @@ class Agent(Base):
     skills = Column(JSON, nullable=False, default=list)  # list of skill names
     capacity = Column(Integer, nullable=False)
     status = Column(String(16), nullable=False, default="offline")
+    role = Column(String(16), nullable=False, default="agent", server_default="agent")
     created_at = Column(UtcDateTime, nullable=False, default=utcnow)
+
+
+class AgentSession(Base):
+    """One sign-in of an agent; its id is the `jti` of every access token issued for it."""
+
+    __tablename__ = "agent_sessions"
+
+    id = Column(String(64), primary_key=True)
+    agent_id = Column(
+        Integer, ForeignKey("agents.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    created_at = Column(UtcDateTime, nullable=False, default=utcnow)
+    refreshed_at = Column(UtcDateTime, nullable=False, default=utcnow)
+    # The absolute end: refreshing never carries a session past it.
+    expires_at = Column(UtcDateTime, nullable=False)
+    revoked_at = Column(UtcDateTime)
 
 
 class Conversation(Base):

@@ -1,7 +1,12 @@
-"""Async client of the Rasa server: its REST channel and the tracker API."""
+"""Async client of the Rasa server: its REST channel and the tracker API.
+
+Every failure (no answer in time, connection refused, an error status, a body that is not
+JSON) is `RasaUnavailable`, so callers handle one exception.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import quote
 
@@ -13,10 +18,15 @@ class RasaUnavailable(Exception):
 
 
 class RasaClient:
-    """Talks to one Rasa server; every call has a timeout."""
+    """Talks to one Rasa server; every call has a timeout.
 
-    def __init__(self, base_url: str, *, timeout: float) -> None:
+    Rasa's HTTP API (`/status`, `/conversations/...`) needs `token`, the server's
+    `--auth-token`, sent as the `token` query parameter; its REST channel takes none.
+    """
+
+    def __init__(self, base_url: str, *, token: str, timeout: float) -> None:
         self._base = base_url.rstrip("/")
+        self._token = token
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
 
@@ -27,8 +37,16 @@ class RasaClient:
             async with self._session.request(method, self._base + path, **kwargs) as answer:
                 answer.raise_for_status()
                 return await answer.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
-            raise RasaUnavailable(f"{method} {path}: {error!r}") from error
+        # aiohttp raises asyncio.TimeoutError, which is not the builtin TimeoutError before 3.11.
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            # Not the error's text: it can quote the URL, whose query holds the token.
+            status = getattr(error, "status", None)
+            reason = f"HTTP {status}" if status else type(error).__name__
+            raise RasaUnavailable(f"{method} {path}: {reason}") from error
+
+    async def _api(self, method: str, path: str, **kwargs: Any) -> Any:
+        """A call to Rasa's HTTP API, with the token."""
+        return await self._request(method, path, params={"token": self._token}, **kwargs)
 
     async def send(self, conversation_id: str, text: str) -> list[dict[str, Any]]:
         """A customer message through the REST channel; the bot's answers."""
@@ -38,18 +56,18 @@ class RasaClient:
     async def trigger_intent(self, conversation_id: str, intent: str) -> list[dict[str, Any]]:
         """Inject an intent as if the customer had said it; the bot's answers."""
         path = f"/conversations/{quote(conversation_id, safe='')}/trigger_intent"
-        answer = await self._request("POST", path, json={"name": intent, "entities": {}})
+        answer = await self._api("POST", path, json={"name": intent, "entities": {}})
         return answer.get("messages", []) if isinstance(answer, dict) else []
 
     async def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         """Add events to the conversation's tracker (what happened while a person chatted)."""
         path = f"/conversations/{quote(conversation_id, safe='')}/tracker/events"
-        await self._request("POST", path, json=events)
+        await self._api("POST", path, json=events)
 
     async def ready(self) -> bool:
         """Whether the server is up with a model loaded."""
         try:
-            status = await self._request("GET", "/status")
+            status = await self._api("GET", "/status")
         except RasaUnavailable:
             return False
         return bool(status.get("model_file")) if isinstance(status, dict) else False

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -20,14 +20,22 @@ from sqlalchemy.orm import sessionmaker
 
 from handover import crud, watchers
 from handover.config import HandoverSettings
+from handover.customer_input import REQUEST_HUMAN, check_command, quick_replies
 from handover.db import session_scope
 from handover.rasa import RasaClient, RasaUnavailable, to_socketio
+from handover.ratelimit import RateLimiter
 from handover.state import Owner, StateStore
+from handover.texts import LANGUAGES, WITHOUT_THE_BOT
+from handover.turns import Turns
+from handover.views import message_view
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_MESSAGE_CHARS = 5000
 HANDBACK_INTENT = "handback"
+# Messages of one conversation wait for the one before (its Rasa answer) in this process: past
+# this many, more are refused instead of queueing minutes of work behind a flood.
+MAX_WAITING_MESSAGES = 3
 
 
 class Conflict(Exception):
@@ -44,7 +52,9 @@ class Hub:
     rasa: RasaClient
     sio: socketio.AsyncServer
     open_ticket: Callable[[str, str, list[dict[str, Any]]], str]
-    _locks: dict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
+    # Shared with the agents' login limits; counts live in Redis when several gateways run.
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    _turns: Turns = field(default_factory=Turns)
     connections: Counter[str] = field(default_factory=Counter)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
@@ -59,44 +69,73 @@ class Hub:
 
     # -- customers -------------------------------------------------------------------------
 
-    async def customer_joined(self, conversation_id: str) -> None:
-        await self.db(crud.upsert_conversation, conversation_id=conversation_id)
+    async def customer_joined(
+        self, conversation_id: str, language: str | None = None, customer_id: str | None = None
+    ) -> None:
+        """A customer's socket joined: the conversation exists, in their language if known, and
+        with the customer id their site vouched for."""
+        fields: dict[str, str] = {"language": language} if language in LANGUAGES else {}
+        if customer_id:
+            fields["customer_id"] = customer_id
+        await self.db(crud.upsert_conversation, conversation_id=conversation_id, **fields)
 
     async def customer_message(self, conversation_id: str, text: str) -> None:
-        """Store the message; the bot answers only while it owns the conversation."""
-        async with self._locks[conversation_id]:
-            await self.db(
+        """Store the message; the bot answers only while it owns the conversation.
+
+        Raises Refused, with nothing stored, for Rasa's intent syntax other than a quick reply
+        the bot just offered, and when MAX_WAITING_MESSAGES of this conversation wait already.
+        """
+        async with self._turns.take(conversation_id, limit=MAX_WAITING_MESSAGES):
+            if text.strip().startswith("/"):  # the store is asked only about commands
+                check_command(text.strip(), await self.store.offered(conversation_id))
+            stored = await self.db(
                 crud.add_message, conversation_id=conversation_id, sender="user", text=text
             )
             owner = await self.store.get(conversation_id)
             if owner.state in (Owner.QUEUED, Owner.ASSIGNED):
-                event = {"conversation_id": conversation_id, "text": text, "at": time.time()}
+                # Agents see what was stored: the redacted text, never the raw secret.
+                event = {"conversation_id": conversation_id, "text": stored.text, "at": time.time()}
                 await self.to_agents("customer_message", event, agent=owner.agent)
                 return
             try:
                 replies = await self.rasa.send(conversation_id, text)
-            except RasaUnavailable as error:
-                logger.error("Rasa did not answer for %s: %s", conversation_id, error)
-                replies = [
-                    {
-                        "text": "Sorry, I'm having trouble answering right now. Please "
-                        'try again in a moment, or say "agent" to reach our team.'
-                    }
-                ]
+            except (RasaUnavailable, asyncio.TimeoutError) as error:
+                logger.error("Rasa did not answer for %s: %r", conversation_id, error)
+                replies = await self._without_the_bot(conversation_id, text.strip())
             await self.bot_says(conversation_id, replies)
 
+    async def _without_the_bot(self, conversation_id: str, said: str) -> list[dict[str, Any]]:
+        """The gateway's own answer while Rasa is down: an apology, and a person on offer."""
+        known = await self.db(crud.get_conversation, conversation_id=conversation_id)
+        language = known.language if known and known.language in LANGUAGES else "en"
+        texts = WITHOUT_THE_BOT[language]
+        if said != REQUEST_HUMAN:
+            button = {"title": texts["button"], "payload": REQUEST_HUMAN}
+            return [{"text": texts["apology"], "buttons": [button]}]
+        context = {
+            "skill": "general",
+            "language": language,
+            "summary": "The virtual assistant was unavailable; the customer asked for a person.",
+        }
+        answer = await self.request_handover(conversation_id, "bot_unavailable", context)
+        return [{"text": texts["queued" if answer["status"] == "queued" else "nobody"]}]
+
     async def bot_says(self, conversation_id: str, replies: list[dict[str, Any]]) -> None:
-        """Store and deliver the bot's messages, in Rasa's socket.io format."""
-        for reply in replies:
-            for payload in to_socketio(reply):
-                if payload.get("text"):
-                    await self.db(
-                        crud.add_message,
-                        conversation_id=conversation_id,
-                        sender="bot",
-                        text=payload["text"],
-                    )
-                await self.to_customer(conversation_id, "bot_uttered", payload)
+        """Store and deliver the bot's messages, in Rasa's socket.io format.
+
+        Their quick replies are remembered first: they are what the customer may send back.
+        """
+        payloads = [part for reply in replies for part in to_socketio(reply)]
+        await self.store.set_offered(conversation_id, quick_replies(payloads))
+        for payload in payloads:
+            if payload.get("text"):
+                await self.db(
+                    crud.add_message,
+                    conversation_id=conversation_id,
+                    sender="bot",
+                    text=payload["text"],
+                )
+            await self.to_customer(conversation_id, "bot_uttered", payload)
 
     async def to_customer(self, conversation_id: str, event: str, data: Any) -> None:
         await self.sio.emit(event, data, room=conversation_id, namespace="/")
@@ -153,7 +192,7 @@ class Hub:
                 vulnerable=vulnerable,
                 context=context,
                 summary=context.get("summary"),
-                language=context.get("language"),
+                language=context.get("language") or known.language,
                 customer_id=(context.get("profile") or {}).get("customer_id"),
             )
             await self.db(crud.open_handover, conversation_id=conversation_id, reason=reason)
@@ -189,23 +228,25 @@ class Hub:
         )
         await self.db(crud.record_accept, conversation_id=conversation_id, agent=agent.username)
         name = agent.display_name or agent.username
-        await self.system_message(conversation_id, f"{name} from our support team has joined.")
-        status = {"state": "assigned", "agent_name": name}
-        await self.to_customer(conversation_id, "handover_status", status)
+        async with self._turns.take(conversation_id):  # after the bot's answer on its way
+            await self.system_message(conversation_id, f"{name} from our support team has joined.")
+            status = {"state": "assigned", "agent_name": name}
+            await self.to_customer(conversation_id, "handover_status", status)
         await self.queue_changed()
 
     async def agent_message(self, conversation_id: str, agent: Any, text: str) -> None:
         await self._owned_by(conversation_id, agent.username)
-        await self.db(
-            crud.add_message,
-            conversation_id=conversation_id,
-            sender="agent",
-            text=text,
-            agent_username=agent.username,
-        )
-        name = agent.display_name or agent.username
-        payload = {"text": text, "custom": {"sender": "agent", "agent_name": name}}
-        await self.to_customer(conversation_id, "bot_uttered", payload)
+        async with self._turns.take(conversation_id):  # after the bot's answer on its way
+            await self.db(
+                crud.add_message,
+                conversation_id=conversation_id,
+                sender="agent",
+                text=text,
+                agent_username=agent.username,
+            )
+            name = agent.display_name or agent.username
+            payload = {"text": text, "custom": {"sender": "agent", "agent_name": name}}
+            await self.to_customer(conversation_id, "bot_uttered", payload)
 
     async def handback(self, conversation_id: str, agent: Any) -> None:
         """Give the conversation back to the bot, and tell Rasa what happened."""
@@ -286,7 +327,7 @@ class Hub:
         """Start the grace period; the agent's chats go back to the queue if they stay away."""
         self.connections[username] -= 1
         if self.connections[username] <= 0:
-            self.background(watchers.requeue_after_grace(self, username))
+            self.background(watchers.requeue_after_grace(self, username, gone_at=time.time()))
 
     def background(self, coroutine: Any) -> None:
         """Run a task that outlives the request, keeping a reference so it is not collected."""
@@ -347,18 +388,6 @@ def handback_events() -> list[dict[str, Any]]:
         {"event": "slot", "name": "pending_offer", "value": None},
         {"event": "slot", "name": "handover_reason", "value": None},
     ]
-
-
-def message_view(message: Any) -> dict[str, Any]:
-    """A stored message as the APIs show it."""
-    return {
-        "sender": message.sender,
-        "text": message.text,
-        "agent": message.agent_username,
-        "intent": message.intent,
-        "confidence": message.confidence,
-        "timestamp": message.created_at.isoformat(),
-    }
 
 
 def now_utc() -> datetime:

@@ -16,12 +16,18 @@ logger = logging.getLogger(__name__)
 CHECK_EVERY_SECONDS = 2.0
 
 
-async def requeue_after_grace(hub: Hub, agent: str) -> None:
-    """An agent gone for longer than the grace period loses their chats to the queue's head."""
+async def requeue_after_grace(hub: Hub, agent: str, *, gone_at: float) -> None:
+    """An agent gone for longer than the grace period loses their chats to the queue's head.
+
+    Only the chats they held when their console went away (at `gone_at`): one accepted since
+    was accepted by an agent at work, through the API, and stays theirs.
+    """
     await asyncio.sleep(hub.settings.agent_grace_seconds)
     if hub.connections[agent] > 0:
         return
     for owner in await hub.store.assigned_to(agent):
+        if owner.assigned_at is not None and owner.assigned_at > gone_at:
+            continue
         if not await hub.store.requeue(owner.conversation_id, now=time.time(), at_head=True):
             continue
         await hub.db(

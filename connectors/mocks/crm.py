@@ -126,4 +126,17 @@ def create_app(dataset: Dataset, *, clock: Callable[[], float] = time.monotonic)
             raise HTTPException(404, "unknown ticket")
         return ticket
 
+    @app.get("/tickets", response_model=list[Ticket])
+    async def list_tickets(customer_id: str) -> list[Ticket]:
+        return [ticket for ticket in tickets.values() if ticket.customer_id == customer_id]
+
+    @app.delete("/tickets/{ticket_id}", response_model=Ticket)
+    async def delete_ticket(ticket_id: str) -> Ticket:
+        """Erase a ticket (a customer's right to erasure); answers with what it held."""
+        ticket = tickets.pop(ticket_id, None)
+        if ticket is None:
+            raise HTTPException(404, "unknown ticket")
+        logger.info("ticket %s deleted", ticket_id)
+        return ticket
+
     return app

@@ -9,6 +9,9 @@ import socketio
 from handover import crud
 from handover.security import read_token
 from handover.service import Hub
+from handover.sockets.base import GuardedNamespace
+
+NAMESPACE = "/agent"
 
 
 def bearer(auth: Any, environ: dict[str, Any]) -> str | None:
@@ -19,20 +22,41 @@ def bearer(auth: Any, environ: dict[str, Any]) -> str | None:
     return header[7:] if header.startswith("Bearer ") else None
 
 
-class AgentNamespace(socketio.AsyncNamespace):
+def session_room(session_id: str) -> str:
+    """The room of the sockets opened with one sign-in session's tokens."""
+    return f"agent-session:{session_id}"
+
+
+async def sign_out_sockets(sio: socketio.AsyncServer, session_id: str) -> None:
+    """Close the sockets of a revoked session: here at once; other gateway processes' consoles
+    hear `signed_out` and close theirs (a socket never outlives the next connect check)."""
+    room = session_room(session_id)
+    await sio.emit("signed_out", {}, room=room, namespace=NAMESPACE)
+    local = [sid for sid, _ in sio.manager.get_participants(NAMESPACE, room)]
+    for sid in local:
+        await sio.disconnect(sid, namespace=NAMESPACE)
+
+
+class AgentNamespace(GuardedNamespace):
     """Pushes queue changes and customer messages; agents send typing indicators."""
 
     def __init__(self, hub: Hub) -> None:
-        super().__init__("/agent")
+        super().__init__(NAMESPACE)
         self.hub = hub
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = bearer(auth, environ)
-        username = read_token(token, self.hub.settings.secret_key) if token else None
-        agent = await self.hub.db(crud.get_agent, username=username) if username else None
-        if agent is None:
+        claims = read_token(token, self.hub.settings.secret_key) if token else None
+        found = None
+        if claims is not None:  # the session must still live: logout refuses its tokens
+            found = await self.hub.db(
+                crud.live_session_agent, session_id=claims.session_id, username=claims.username
+            )
+        if claims is None or found is None:
             raise socketio.exceptions.ConnectionRefusedError("authentication failed")
+        agent = found[0]
         await self.save_session(sid, {"agent": agent.username})
+        await self.enter_room(sid, session_room(claims.session_id))
         await self.enter_room(sid, "agents")
         await self.enter_room(sid, f"agent:{agent.username}")
         await self.hub.agent_connected(agent.username)

@@ -1,88 +1,109 @@
-"""Namespace `/`: Rasa's socket.io protocol, so existing Rasa widgets work unchanged."""
+"""Namespace `/`: Rasa's socket.io protocol, so existing Rasa widgets work unchanged.
+
+The gateway issues every session id, with a secret (see `credentials`); joining a conversation
+needs both. `session_request` binds the socket to a conversation: the one it names when the
+secret matches, else a new one, so an id alone reveals nothing. `session_confirm` answers
+`{"session_id", "session_secret"}` (rasa-webchat reads `session_id` from it). The secret may
+come as `session_secret` or `customData.session_secret` in `session_request`, or in the
+Socket.IO connect `auth` payload. Every other event needs a socket bound this way, and acts on
+that conversation whatever `session_id` it names. A host
+site may vouch for its signed-in customer with `customer_id` and `customer_hash`.
+"""
 
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any
 
-import socketio
-
+from handover.customer_input import Refused
+from handover.ids import is_session_id
 from handover.service import MAX_MESSAGE_CHARS, Hub
+from handover.sockets.base import GuardedNamespace
+from handover.sockets.credentials import is_valid, is_valid_identity, new_session
+from handover.texts import LANGUAGES
 
-SESSION_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
-
-
-def session_id_of(data: Any) -> str | None:
-    """The session id a client sent, if it is one we accept."""
-    value = data.get("session_id") if isinstance(data, dict) else None
-    return value if isinstance(value, str) and SESSION_ID.fullmatch(value) else None
+CUSTOMER_ID = re.compile(r"[A-Za-z0-9_.:@-]{1,64}")  # conversations.customer_id holds 64
 
 
-class CustomerNamespace(socketio.AsyncNamespace):
+def _field(data: Any, name: str) -> Any:
+    """`name` from the payload, or from its `customData` (how rasa-webchat sends extras)."""
+    if not isinstance(data, dict):
+        return None
+    custom = data.get("customData")
+    if name not in data and isinstance(custom, dict):
+        return custom.get(name)
+    return data.get(name)
+
+
+class CustomerNamespace(GuardedNamespace):
     """`session_request` -> `session_confirm`; `user_uttered` -> `bot_uttered`."""
 
     def __init__(self, hub: Hub) -> None:
         super().__init__("/")
         self.hub = hub
 
-    async def _error(self, sid: str, message: str) -> None:
-        await self.emit("error", {"error": message}, to=sid)
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        secret = auth.get("session_secret") if isinstance(auth, dict) else None
+        if isinstance(secret, str):  # checked with the id that session_request names
+            await self.save_session(sid, {"auth_secret": secret})
 
     async def on_session_request(self, sid: str, data: Any = None) -> None:
-        asked = data.get("session_id") if isinstance(data, dict) else None
-        session_id = session_id_of(data) if asked else uuid.uuid4().hex
-        if session_id is None:
-            await self._error(sid, "session_id must be 1-128 letters, digits or _.:-")
-            return
-        await self._join(sid, session_id)
-        await self.emit("session_confirm", session_id, to=sid)
+        session = await self.get_session(sid)
+        asked = _field(data, "session_id")
+        secret = _field(data, "session_secret") or session.get("auth_secret")
+        key = self.hub.settings.secret_key
+        if is_session_id(asked) and is_valid(key, asked, secret):
+            session_id = asked
+        else:  # no id, an invented one or a wrong secret: a conversation of its own
+            session_id, secret = new_session(key)
+        language = _field(data, "language")
+        customer_id = await self._vouched_customer(sid, data)
+        await self._join(sid, session_id, language if language in LANGUAGES else None, customer_id)
+        confirm = {"session_id": session_id, "session_secret": secret}
+        await self.emit("session_confirm", confirm, to=sid)
         owner = await self.hub.store.get(session_id)
         await self.emit("handover_status", {"state": owner.state.value}, to=sid)
 
     async def on_user_uttered(self, sid: str, data: Any = None) -> None:
         session_id = await self._session_of(sid, data)
-        if session_id is None:
-            return
         message = data.get("message") if isinstance(data, dict) else None
         if not isinstance(message, str) or not message.strip():
-            await self._error(sid, "message must be a non-empty string")
-            return
+            raise Refused("invalid_payload", "message must be a non-empty string")
         if len(message) > MAX_MESSAGE_CHARS:
-            await self._error(sid, f"message is longer than {MAX_MESSAGE_CHARS} characters")
-            return
+            raise Refused("invalid_payload", f"message is longer than {MAX_MESSAGE_CHARS} chars")
+        settings = self.hub.settings
+        limits = (
+            (settings.customer_message_limit, "socket", sid),
+            (settings.conversation_message_limit, "conversation", session_id),
+        )
+        for limit, kind, key in limits:
+            verdict = await self.hub.limiter.hit(limit, "customer-message", kind, key)
+            if not verdict.allowed:
+                message = f"too many messages from this {kind}, please wait"
+                raise Refused("rate_limited", message, verdict.retry_after_seconds)
         await self.hub.customer_message(session_id, message)
 
     async def on_history_request(self, sid: str, data: Any = None) -> None:
         session_id = await self._session_of(sid, data)
-        if session_id is not None:
-            messages = await self.hub.history(session_id)
-            await self.emit("history", {"session_id": session_id, "messages": messages}, to=sid)
+        messages = await self.hub.history(session_id)
+        await self.emit("history", {"session_id": session_id, "messages": messages}, to=sid)
 
     async def on_satisfaction(self, sid: str, data: Any = None) -> None:
         """The answer to the widget's closing question: `{"score": 1..5}`."""
         session_id = await self._session_of(sid, data)
-        if session_id is None:
-            return
         score = data.get("score") if isinstance(data, dict) else None
-        try:
-            await self.hub.rate(session_id, score)
-        except ValueError as error:
-            await self._error(sid, str(error))
-            return
+        await self.hub.rate(session_id, score)
         await self.emit("satisfaction_saved", {"score": score}, to=sid)
 
     async def on_typing(self, sid: str, data: Any = None) -> None:
         session_id = await self._session_of(sid, data)
-        if session_id is None:
-            return
         owner = await self.hub.store.get(session_id)
         if owner.agent:
             typing = bool(data.get("typing")) if isinstance(data, dict) else False
             event = {"conversation_id": session_id, "typing": typing}
             await self.hub.to_agents("customer_typing", event, agent=owner.agent)
 
-    async def on_disconnect(self, sid: str) -> None:
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         session = await self.get_session(sid)
         session_id = session.get("session_id") if session else None
         if session_id:
@@ -91,28 +112,42 @@ class CustomerNamespace(socketio.AsyncNamespace):
                 event = {"conversation_id": session_id}
                 await self.hub.to_agents("customer_left", event, agent=owner.agent)
 
-    async def _session_of(self, sid: str, data: Any) -> str | None:
-        """The conversation of this socket: confirmed by `session_request`, or named in data."""
+    async def _session_of(self, sid: str, data: Any) -> str:
+        """The conversation this socket joined with `session_request`; Refused if none.
+
+        A `session_id` in the payload is not read: Rasa clients that ignore the id in
+        `session_confirm` (and send the one they asked for) still reach their conversation,
+        and naming another one reaches nothing.
+        """
         session = await self.get_session(sid)
         confirmed = session.get("session_id") if session else None
-        named = session_id_of(data)
-        if confirmed and named and named != confirmed:
-            await self._error(sid, "session_id does not match this connection's session")
-            return None
-        if confirmed is None and named is not None:
-            # Rasa widgets may send messages right after reconnecting, before session_request.
-            await self._join(sid, named)
-            return named
         if confirmed is None:
-            await self._error(sid, "send session_request first")
+            raise Refused("not_joined", "send session_request first")
         return confirmed
 
-    async def _join(self, sid: str, session_id: str) -> None:
+    async def _vouched_customer(self, sid: str, data: Any) -> str | None:
+        """The customer id the host site signed, if any; a bad signature is reported, not fatal."""
+        customer_id, customer_hash = _field(data, "customer_id"), _field(data, "customer_hash")
+        if customer_id is None and customer_hash is None:
+            return None
+        secret = self.hub.settings.identity_secret
+        if (
+            secret
+            and CUSTOMER_ID.fullmatch(str(customer_id))
+            and is_valid_identity(secret, customer_id, customer_hash)
+        ):
+            return customer_id
+        await self.refuse(sid, Refused("invalid_identity", "the customer's identity is not signed"))
+        return None
+
+    async def _join(
+        self, sid: str, session_id: str, language: str | None, customer_id: str | None = None
+    ) -> None:
         """Bind this socket to the conversation: its room gets every message for it."""
         session = await self.get_session(sid)
-        previous = session.get("session_id") if session else None
+        previous = session.get("session_id")
         if previous and previous != session_id:  # the widget started a new conversation
             await self.leave_room(sid, previous)
-        await self.save_session(sid, {"session_id": session_id})
+        await self.hub.customer_joined(session_id, language, customer_id)
+        await self.save_session(sid, {**session, "session_id": session_id})
         await self.enter_room(sid, session_id)
-        await self.hub.customer_joined(session_id)

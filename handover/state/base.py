@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
@@ -118,6 +118,14 @@ class StateStore(Protocol):
 
     async def restore(self, items: Iterable[Ownership]) -> int:
         """Load records saved elsewhere (the database); conversations already known keep theirs."""
+        ...
+
+    async def set_offered(self, conversation_id: str, payloads: Sequence[str]) -> None:
+        """The quick-reply payloads of the bot's latest answer (none forgets the previous ones)."""
+        ...
+
+    async def offered(self, conversation_id: str) -> list[str]:
+        """The payloads the customer may send back as they are (Rasa's `/intent` syntax)."""
         ...
 
     async def aclose(self) -> None:

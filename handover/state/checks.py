@@ -10,6 +10,9 @@ from dataclasses import replace
 from handover.state.base import TIME_LIMIT, Owner, Ownership
 
 MAX_ID_LENGTH = 128
+# Quick replies of one bot answer: Rasa's buttons are a handful of short `/intent{...}` strings.
+MAX_OFFERED = 20
+MAX_PAYLOAD_LENGTH = 512
 # Namespaces prefix every Redis key; without ':' one namespace can't reach into another's keys.
 _NAMESPACE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
@@ -21,6 +24,18 @@ def check_id(value: object, what: str = "conversation id") -> str:
     if len(value) > MAX_ID_LENGTH:
         raise ValueError(f"{what} is longer than {MAX_ID_LENGTH} characters")
     return value
+
+
+def check_payloads(values: object) -> list[str]:
+    """Quick-reply payloads: at most MAX_OFFERED non-empty strings of MAX_PAYLOAD_LENGTH."""
+    if isinstance(values, str) or not isinstance(values, list | tuple):
+        raise ValueError(f"payloads must be a list of strings, not {values!r}")
+    if len(values) > MAX_OFFERED:
+        raise ValueError(f"more than {MAX_OFFERED} quick replies")
+    for value in values:
+        if not isinstance(value, str) or not value or len(value) > MAX_PAYLOAD_LENGTH:
+            raise ValueError(f"a payload is a string of 1-{MAX_PAYLOAD_LENGTH} characters")
+    return list(values)
 
 
 def check_time(value: object) -> float:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from handover.state.base import Owner, Ownership, assigned_key, serving_key
@@ -11,6 +11,7 @@ from handover.state.checks import (
     check_capacity,
     check_flag,
     check_id,
+    check_payloads,
     check_reassign,
     check_records,
     check_time,
@@ -26,6 +27,7 @@ class MemoryStateStore:
         # Indexes of _records, kept so the queue and capacity don't scan closed conversations.
         self._queued: set[str] = set()
         self._agents: dict[str, set[str]] = {}
+        self._offered: dict[str, list[str]] = {}
 
     async def get(self, conversation_id: str) -> Ownership:
         """The conversation's owner; an unknown id belongs to the bot."""
@@ -160,6 +162,18 @@ class MemoryStateStore:
             for record in fresh:
                 self._put(record)
             return len(fresh)
+
+    async def set_offered(self, conversation_id: str, payloads: Sequence[str]) -> None:
+        """The quick-reply payloads of the bot's latest answer (none forgets the previous ones)."""
+        cid, checked = check_id(conversation_id), check_payloads(payloads)
+        if checked:
+            self._offered[cid] = checked
+        else:
+            self._offered.pop(cid, None)
+
+    async def offered(self, conversation_id: str) -> list[str]:
+        """The payloads the customer may send back as they are (Rasa's `/intent` syntax)."""
+        return list(self._offered.get(check_id(conversation_id), ()))
 
     async def aclose(self) -> None:
         """Nothing to release."""

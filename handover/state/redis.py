@@ -2,11 +2,13 @@
 
 Keys, under a namespace: `{ns}:conv:{id}` a hash (state, agent, skill, vulnerable, at_head,
 queued_at, assigned_at), `{ns}:queue` a sorted set scored by `serving_score`, and
-`{ns}:agent:{name}` the set of an agent's conversations.
+`{ns}:agent:{name}` the set of an agent's conversations; `{ns}:offered:{id}` a JSON list of the
+quick-reply payloads of the bot's latest answer (expiring after OFFERED_TTL_SECONDS).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -19,10 +21,14 @@ from handover.state.checks import (
     check_flag,
     check_id,
     check_namespace,
+    check_payloads,
     check_reassign,
     check_records,
     check_time,
 )
+
+# A quick reply left unanswered for a day is stale; the key must not outlive the conversation.
+OFFERED_TTL_SECONDS = 24 * 60 * 60
 
 
 class RedisStateStore:
@@ -34,6 +40,7 @@ class RedisStateStore:
         self._conv_prefix = f"{ns}:conv:"
         self._agent_prefix = f"{ns}:agent:"
         self._queue_key = f"{ns}:queue"
+        self._offered_prefix = f"{ns}:offered:"
         register = client.register_script
         self._enqueue = register(scripts.ENQUEUE)
         self._accept = register(scripts.ACCEPT)
@@ -127,6 +134,19 @@ class RedisStateStore:
         for record in check_records(items):
             args.extend(_restore_args(record))
         return int(await self._restore(keys=[self._queue_key], args=args))
+
+    async def set_offered(self, conversation_id: str, payloads: Sequence[str]) -> None:
+        """The quick-reply payloads of the bot's latest answer (none forgets the previous ones)."""
+        key, checked = self._offered_prefix + check_id(conversation_id), check_payloads(payloads)
+        if checked:
+            await self._client.set(key, json.dumps(checked), ex=OFFERED_TTL_SECONDS)
+        else:
+            await self._client.delete(key)
+
+    async def offered(self, conversation_id: str) -> list[str]:
+        """The payloads the customer may send back as they are (Rasa's `/intent` syntax)."""
+        raw = await self._client.get(self._offered_prefix + check_id(conversation_id))
+        return json.loads(_text(raw)) if raw else []
 
     async def aclose(self) -> None:
         """Close the client's connections."""

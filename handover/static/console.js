@@ -3,6 +3,8 @@
 (function () {
   "use strict";
   var TOKEN_KEY = "nimbus-agent-token";
+  // Access tokens live 15 minutes by default: ask for the next one this long before the end.
+  var REFRESH_MARGIN_SECONDS = 60;
   var REASONS = {
     customer_request: "Asked for a person", repeated_fallback: "Bot did not understand twice",
     out_of_scope: "Out of scope", failed_verification: "Verification failed",
@@ -12,7 +14,7 @@
   var SKILLS = ["billing", "network", "orders", "accounts", "general"];
   var $ = function (id) { return document.getElementById(id); };
   var token = window.sessionStorage.getItem(TOKEN_KEY);
-  var me = null, socket = null, canned = [], team = [];
+  var me = null, socket = null, canned = [], team = [], refreshTimer = null;
   var queue = [], queueFetchedAt = 0;
   var chats = {};  // conversation id -> {item, detail, unread, note}
   var active = null;
@@ -69,15 +71,35 @@
       body: JSON.stringify({ username: $("username").value.trim(), password: $("password").value })
     }).then(function (response) {
       return response.json().then(function (data) {
-        if (!response.ok) throw new Error(response.status === 401 ? "Wrong username or password." : "Sign-in failed.");
-        token = data.token;
-        window.sessionStorage.setItem(TOKEN_KEY, token);
+        if (!response.ok) {
+          if (response.status === 429) throw new Error("Too many attempts: try again in " + (response.headers.get("Retry-After") || "a few") + " seconds.");
+          throw new Error(response.status === 401 ? "Wrong username or password." : "Sign-in failed.");
+        }
+        keep(data);
         $("password").value = "";
-        start();
+        begin();
       });
     }).catch(function (error) { $("login-error").textContent = error.message; });
   });
+  // A new access token: keep it, and ask for the next one before it expires.
+  function keep(data) {
+    token = data.token;
+    window.sessionStorage.setItem(TOKEN_KEY, token);
+    window.clearTimeout(refreshTimer);
+    var wait = Math.max(5, data.expires_in - REFRESH_MARGIN_SECONDS);
+    refreshTimer = window.setTimeout(function () {
+      refresh().catch(function (error) {
+        if (error.message === "signed out") return;
+        notice("Could not renew your session: retrying.");
+        keep({ token: token, expires_in: REFRESH_MARGIN_SECONDS + 10 });
+      });
+    }, wait * 1000);
+  }
+  function refresh() {
+    return api("POST", "/api/agent/refresh").then(keep);
+  }
   function signOut(message) {
+    window.clearTimeout(refreshTimer);
     if (token) fetch("/api/agent/logout", { method: "POST", headers: { Authorization: "Bearer " + token } });
     if (socket) socket.disconnect();
     token = null; me = null; chats = {}; active = null;
@@ -93,6 +115,10 @@
   });
 
   function start() {
+    // After a reload the token's end is unknown: a fresh one tells it (and 401 means sign in).
+    refresh().then(begin).catch(failed);
+  }
+  function begin() {
     api("GET", "/api/agent/me").then(function (agent) {
       me = agent;
       $("login-view").hidden = true; $("desk").hidden = false; $("me").hidden = false;
@@ -111,10 +137,12 @@
 
   // -- live events --------------------------------------------------------------------------
   function connect() {
-    socket = window.io("/agent", { transports: ["websocket"], auth: { token: token } });
+    // A function, so that reconnections present the latest token, not the first one.
+    socket = window.io("/agent", { transports: ["websocket"], auth: function (cb) { cb({ token: token }); } });
     socket.on("connect_error", function (error) {
       if (error.message === "authentication failed") signOut("Please sign in again.");
     });
+    socket.on("signed_out", function () { signOut("You were signed out: please sign in again."); });
     socket.on("connect", function () { refreshQueue(); refreshChats(); });
     socket.on("queue_updated", function () { refreshQueue(); refreshChats(); });
     socket.on("handover_requested", function (data) {

@@ -12,6 +12,8 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import lockout
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -34,6 +36,20 @@ def default_backends(monkeypatch: pytest.MonkeyPatch) -> None:
     ):
         monkeypatch.delenv(f"BACKEND_{name}", raising=False)
     monkeypatch.setenv("BACKEND_TIMEOUT_SECONDS", "2")
+
+
+@pytest.fixture(autouse=True)
+def attempt_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Each test counts verification attempts in a SQLite file of its own."""
+    path = tmp_path / "var" / "actions.db"
+    monkeypatch.setenv("ACTIONS_DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    for name in lockout.LockoutSettings.__fields__:  # the documented defaults, whatever is set
+        if name != "database_url":
+            monkeypatch.delenv(f"ACTIONS_{name.upper()}", raising=False)
+    lockout.verification_guard.cache_clear()
+    yield path
+    lockout.verification_guard.cache_clear()
 
 
 @pytest.fixture
@@ -60,6 +76,7 @@ def make_tracker(
     candidates: dict[str, Any] | None = None,
     events: list[dict[str, Any]] | None = None,
     active_loop: str | None = None,
+    sender_id: str = "test-conversation",
 ) -> Tracker:
     """A tracker whose last user message is `text`, with `candidates` as the slot values a
     form extracted from it (they are what a form validation action validates)."""
@@ -70,7 +87,7 @@ def make_tracker(
     history += [{"event": "slot", "name": k, "value": v} for k, v in candidates.items()]
     latest = history[-1 - len(candidates)]["parse_data"] if text else {}
     return Tracker(
-        sender_id="test-conversation",
+        sender_id=sender_id,
         slots={**(slots or {}), **candidates},
         latest_message=latest,
         events=history,

@@ -23,7 +23,7 @@ def test_transcript_redacts_answers_to_secret_questions() -> None:
     assert [line["text"] for line in lines] == [
         "what's my bill",
         "What's your date of birth?",
-        "[redacted]",
+        "[date of birth]",
         "thanks",
     ]
     assert lines[1]["sender"] == "bot"
@@ -104,7 +104,7 @@ def test_queued_with_the_full_context(http, dispatcher, domain) -> None:
     assert context["summary"] == "Jane Doe needs help with their bill; asked for a person."
     assert [(t["text"], t["intent"]) for t in context["turns"]] == [
         ("how much do i owe", "check_bill_balance"),
-        ("[redacted]", "inform"),
+        ("[date of birth]", "inform"),
         ("agent please", "request_human"),
     ]
     assert context["turns"][0]["confidence"] == 0.9

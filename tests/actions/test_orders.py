@@ -5,6 +5,8 @@ from actions.orders import ActionTrackOrder
 from tests import factories as f
 from tests.actions.conftest import make_tracker, slot_events, texts
 
+OWNER = {"verified": True, "customer_id": "CUS-00001"}
+
 
 async def test_known_order_number_in_free_text(http, dispatcher, domain) -> None:
     http.get(f"{f.ORDERS}/orders/ORD-100001", json=f.order())
@@ -12,7 +14,14 @@ async def test_known_order_number_in_free_text(http, dispatcher, domain) -> None
     events = await ValidateOrderForm().run(dispatcher, tracker, domain)
     slots = slot_events(events)
     assert slots["order_number"] == "ORD-100001"
-    assert slots["requested_slot"] is None
+    assert slots["requested_slot"] == "delivery_postcode", "not verified: the postcode is asked"
+
+
+async def test_verified_customer_is_not_asked_for_the_postcode(http, dispatcher, domain) -> None:
+    http.get(f"{f.ORDERS}/orders/ORD-100001", json=f.order())
+    tracker = make_tracker(OWNER, text="ORD-100001", candidates={"order_number": "ORD-100001"})
+    events = await ValidateOrderForm().run(dispatcher, tracker, domain)
+    assert slot_events(events)["requested_slot"] is None
 
 
 async def test_unknown_order_is_asked_once_more(http, dispatcher, domain) -> None:
@@ -61,19 +70,25 @@ async def test_orders_system_down_during_lookup(http, dispatcher, domain) -> Non
 def test_shipped_order_described(http, dispatcher, domain) -> None:
     http.get(f"{f.ORDERS}/orders/ORD-100001", json=f.order())
     events = ActionTrackOrder().run(
-        dispatcher, make_tracker({"order_number": "ORD-100001"}), domain
+        dispatcher, make_tracker({**OWNER, "order_number": "ORD-100001"}), domain
     )
     assert texts(dispatcher) == [
         "Order ORD-100001 is on its way. Carrier: DPD, tracking number 15501234567890. "
         "Expected delivery: 24 November 2026.\nLatest updates:\n"
         "- 20 Nov 08:30: Handed to DPD (Birmingham hub)\n- 18 Nov 10:00: Order received"
     ]
-    assert slot_events(events) == {"order_number": None, "order_lookup_failures": 0}
+    assert slot_events(events) == {
+        "order_number": None,
+        "order_lookup_failures": 0,
+        "delivery_postcode": None,
+    }
 
 
 def test_lost_order_offers_the_way_forward(http, dispatcher, domain) -> None:
     http.get(f"{f.ORDERS}/orders/ORD-100001", json=f.order(status="lost"))
-    ActionTrackOrder().run(dispatcher, make_tracker({"order_number": "ORD-100001"}), domain)
+    ActionTrackOrder().run(
+        dispatcher, make_tracker({**OWNER, "order_number": "ORD-100001"}), domain
+    )
     assert "reported lost" in texts(dispatcher)[0]
     assert "Expected delivery" not in texts(dispatcher)[0]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -49,14 +50,32 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     database_url = f"sqlite:///{tmp_path_factory.mktemp('gateway')}/handover.db"
     for name, password in AGENTS.items():
         create_agent(database_url, name, password)
-    bot = BotSettings(rasa_port=free_port(), action_port=free_port(), gateway_port=free_port())
+    # A fresh action token: only the stack's own wiring (endpoints file, environment) knows it.
+    bot = BotSettings(
+        rasa_port=free_port(),
+        action_port=free_port(),
+        gateway_port=free_port(),
+        action_token=secrets.token_urlsafe(32),
+    )
     backends = ConnectorSettings(
         timeout_seconds=2,
         **{f"{name}_url": f"http://127.0.0.1:{free_port()}" for name in
            ("crm", "billing", "orders", "network", "identity")},
     )  # fmt: skip
     log = io.StringIO()
-    running = Stack(bot, backends, out=log, gateway_env={"DATABASE_URL": database_url})
+    state = tmp_path_factory.mktemp("state")
+    # Each run keeps its own lockouts and trackers: none left over from an earlier run.
+    env = {
+        "ACTIONS_DATABASE_URL": f"sqlite:///{state}/actions.db",
+        "PRIVACY_TRACKER_STORE_URL": f"sqlite:///{state}/rasa-trackers.db",
+    }
+    # Every test signs in from 127.0.0.1: the login limits have unit tests of their own.
+    gateway_env = {
+        "DATABASE_URL": database_url,
+        "HANDOVER_LOGIN_LIMIT_PER_USER": "1000/minute",
+        "HANDOVER_LOGIN_LIMIT_PER_IP": "1000/minute",
+    }
+    running = Stack(bot, backends, out=log, gateway_env=gateway_env, env=env)
     try:
         running.start()
     except RuntimeError:
@@ -88,7 +107,9 @@ class Chat:
 
     def slots(self) -> dict[str, Any]:
         tracker = requests.get(
-            f"{self.stack.bot.rasa_url}/conversations/{self.sender}/tracker", timeout=10
+            f"{self.stack.bot.rasa_url}/conversations/{self.sender}/tracker",
+            params={"token": self.stack.bot.rasa_token},
+            timeout=10,
         )
         tracker.raise_for_status()
         return tracker.json()["slots"]

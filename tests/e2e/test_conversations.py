@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 
 import pytest
@@ -11,14 +12,33 @@ from tests.e2e.conftest import Chat
 
 pytestmark = pytest.mark.e2e
 
-JANE = {"account": "30000001", "dob": "14/03/1985"}
+
+JANE = {"account": "30000001", "dob": "14/03/1985", "postcode": "BS7 8AE"}
+# What only the customer may read about an order: carrier, tracking number, parcel's whereabouts.
+ORDER_DETAILS = ("Carrier", "tracking number", "Latest updates", "DPD", "Expected delivery")
+
+
+def unused_account() -> str:
+    """An account number that no customer holds (the mocks never make 30000100-30009999):
+    locking it disturbs no other test, and a new one each run starts with no failures."""
+    return str(random.randint(30000100, 30009999))
+
+
+def generated_order() -> str:
+    """One of the generated orders (no test relies on it), a different one each run."""
+    return f"ORD-{random.randint(100009, 100130)}"
+
+
+def verify(chat: Chat, account: str, dob: str) -> str:
+    """Answer the verification questions; returns what the bot says after the date of birth."""
+    assert "confirm your identity" in chat.text(account)
+    assert "date of birth" in chat.text("my date of birth")
+    return chat.text(dob)
 
 
 def verify_by_date_of_birth(chat: Chat, dob: str = JANE["dob"]) -> str:
-    """Answer the verification questions; returns what the bot says after the date of birth."""
-    assert "confirm your identity" in chat.text(JANE["account"])
-    assert "date of birth" in chat.text("my date of birth")
-    return chat.text(dob)
+    """Verify as Jane (or fail to, with another date)."""
+    return verify(chat, JANE["account"], dob)
 
 
 def test_bill_balance_after_date_of_birth(chat: Chat) -> None:
@@ -37,7 +57,8 @@ def test_password_reset_with_a_one_time_code(chat: Chat, stack) -> None:
     assert "account number" in chat.text("I forgot my password")
     chat.text(JANE["account"])
     sent = chat.text("send me a code")
-    assert "I've sent a 6-digit code by text message to +44 7*** ***123" in sent
+    assert "a 6-digit code is on its way to the mobile number we have for it" in sent
+    assert "7***" not in sent, "nothing that tells an unverified person the account exists"
     otp_id = chat.slots()["otp_id"]
     code = requests.get(f"{stack.backends.crm_url}/_mock/otp/{otp_id}", timeout=5).json()["code"]
     answer = chat.text(code)
@@ -47,20 +68,65 @@ def test_password_reset_with_a_one_time_code(chat: Chat, stack) -> None:
 
 
 def test_three_failed_verifications_lock_and_offer_a_person(chat: Chat) -> None:
+    account = unused_account()  # an account that does not exist fails and locks like any other
     chat.text("what's my bill")
     for _ in range(2):
-        assert "don't match" in verify_by_date_of_birth(chat, "01/01/1999")
-    answer = verify_by_date_of_birth(chat, "01/01/1999")
+        assert "don't match" in verify(chat, account, "01/01/1999")
+    answer = verify(chat, account, "01/01/1999")
     assert "can't try again in this conversation" in answer
     assert "member of our team" in answer
     assert "can't try again" in chat.text("check my bill balance"), "locked for the conversation"
     assert re.search(r"reference is TCK-\d{6}", chat.text("yes"))
 
 
+def test_restart_does_not_lift_the_lock(chat: Chat) -> None:
+    account = unused_account()
+    chat.text("what's my bill")
+    for _ in range(3):
+        verify(chat, account, "01/01/1999")
+    chat.say("/restart")
+    assert chat.slots()["verification_failures"] == 0, "the slots did forget"
+    answer = chat.text("what's my bill")
+    assert "can't try again" in answer and "account number" not in answer
+
+
+def test_a_locked_account_stays_locked_in_a_new_conversation(chat: Chat) -> None:
+    account = unused_account()
+    chat.text("what's my bill")
+    for _ in range(3):
+        verify(chat, account, "01/01/1999")
+    new_session = Chat(chat.stack)
+    assert "account number" in new_session.text("I forgot my password")
+    answer = new_session.text(account)
+    assert "can't try again" in answer and "member of our team" in answer
+    assert "date of birth" not in answer, "no more guesses"
+
+
 def test_order_number_in_the_first_message(chat: Chat) -> None:
     answer = chat.text("where is my order ORD-100001?")
+    assert "postcode it's being delivered to" in answer
+    assert not any(detail in answer for detail in ORDER_DETAILS), answer
+    answer = chat.text(JANE["postcode"])
     assert "Order ORD-100001 is on its way. Carrier: DPD" in answer
     assert "Expected delivery" in answer
+
+
+def test_wrong_delivery_postcodes_show_nothing_and_lock_the_order(chat: Chat) -> None:
+    chat.text(f"track my order {generated_order()}")
+    answers = [chat.text(postcode) for postcode in ("ZE1 0AA", "ZE2 9AB", "ZE3 9JX")]
+    assert all("isn't the delivery postcode" in answer for answer in answers[:2]), answers
+    assert "can't show this order" in answers[2] and "member of our team" in answers[2]
+    assert not any(detail in answer for answer in answers for detail in ORDER_DETAILS)
+
+
+def test_a_verified_customer_sees_only_their_own_orders(chat: Chat) -> None:
+    chat.text("what's my bill balance")
+    assert "you're verified" in verify_by_date_of_birth(chat)
+    chat.text("no thanks")
+    answer = chat.text("where is my order ORD-100006?")  # Liam's lost parcel
+    assert "isn't one of them" in answer
+    assert not any(detail in answer for detail in ORDER_DETAILS + ("Evri", "lost"))
+    assert "Order ORD-100001 is on its way" in chat.text("track my order ORD-100001")
 
 
 def test_unknown_order_asked_once_more_then_a_person_offered(chat: Chat) -> None:
@@ -168,7 +234,8 @@ def test_account_number_corrected_in_the_middle_of_verification(chat: Chat) -> N
 def test_order_number_corrected_after_a_typo(chat: Chat) -> None:
     chat.text("track my order")
     assert "couldn't find order ORD-999999" in chat.text("ORD-999999")
-    assert "Order ORD-100001 is on its way" in chat.text("sorry, I meant ORD-100001")
+    assert "delivered to" in chat.text("sorry, I meant ORD-100001")
+    assert "Order ORD-100001 is on its way" in chat.text(JANE["postcode"])
 
 
 def test_a_complaint_is_passed_to_a_person(chat: Chat) -> None:

@@ -27,7 +27,7 @@ def test_scores(stack, tmp_path: Path, name: str) -> None:
     report = tmp_path / "nlu_eval.json"
     subprocess.run(
         [sys.executable, str(EVAL / "nlu_eval.py"), str(SETS[name]),
-         "--url", stack.bot.rasa_url, "--json", str(report)],
+         "--url", stack.bot.rasa_url, "--token", stack.bot.rasa_token, "--json", str(report)],
         check=True, capture_output=True, timeout=600,
     )  # fmt: skip
     scores = json.loads(report.read_text())

@@ -9,6 +9,8 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, WebSocket, expect
 
 from bot.stack import ROOT
+from handover.config import HandoverSettings
+from handover.sockets.credentials import session_secret
 from tests.e2e.conftest import WAIT_MS
 from tests.e2e.test_handover import Customer
 
@@ -54,8 +56,14 @@ def block_other_origins(page: Page, origin: str) -> list[str]:
 
 
 def stored_messages(gateway_url: str, session_id: str) -> list[dict[str, Any]]:
-    """The conversation as the gateway stored it, asked for as a reconnecting widget would."""
-    customer = Customer(gateway_url, session_id=session_id)
+    """The conversation as the gateway stored it, asked for as our widget would come back to it.
+
+    rasa-webchat keeps only the session id, not the gateway's secret, so it cannot come back to
+    its conversation (after a reload it starts a new one); the test knows the gateway's key.
+    """
+    secret = session_secret(HandoverSettings().secret_key, session_id)
+    customer = Customer(gateway_url, session_id=session_id, session_secret=secret)
+    assert customer.session_id == session_id
     try:
         customer.sio.emit("history_request", {"session_id": session_id})
         return customer.wait("history", "virtual assistant")[1]["messages"]
@@ -84,6 +92,6 @@ def test_rasa_webchat_greets_through_the_gateway(stack, browser: Browser) -> Non
     said = [(m["sender"], m["text"]) for m in messages]
     assert said[0] == ("user", "hello"), said
     assert any(sender == "bot" and "virtual assistant" in text for sender, text in said), said
-    assert all(error == {"error": EMPTY_INIT_PAYLOAD} for error in errors), errors
+    assert all(error["error"] == EMPTY_INIT_PAYLOAD for error in errors), errors
     assert all("fonts.googleapis.com" in url for url in outside), outside
     page.close()

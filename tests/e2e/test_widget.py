@@ -27,14 +27,23 @@ def handed_to_ada(stack, page: Page) -> tuple[str, dict[str, str]]:
 def test_widget_bill_reload_person_and_hand_back(stack, browser: Browser) -> None:
     page = browser.new_context(viewport=PHONE).new_page()
     open_widget(page, stack.bot.gateway_url)
+    notice = page.locator(".nimbus-chat-notice")
+    expect(notice).to_contain_text("You're chatting with a virtual assistant")
+    privacy = notice.get_by_role("link", name="How we use your personal data")
+    assert privacy.get_attribute("href") == f"{stack.bot.gateway_url}/privacy?lang=en"
     log = page.get_by_role("log")
     say(page, "hello")
     expect(log).to_contain_text("virtual assistant", timeout=WAIT_MS)
+    first_id = session_id(page)
+    assert len(first_id) == 32, "the gateway issued the id"
 
     page.reload()
     page.get_by_role("button", name="Chat with us").click()
     expect(page.get_by_role("log")).to_contain_text("hello", timeout=WAIT_MS)
     assert page.locator(".nimbus-msg").count() == 2, "a reload restores each message once"
+    assert session_id(page) == first_id, "the id and its secret brought the conversation back"
+    say(page, "/restart")
+    expect(page.get_by_role("status")).to_contain_text("can't start with", timeout=WAIT_MS)
 
     verify_as_jane_and_get_the_bill(page)
     url, headers = handed_to_ada(stack, page)
@@ -95,6 +104,11 @@ def test_french_interface(stack, browser: Browser) -> None:
     chrome = page.locator(".nimbus-chat button, .nimbus-chat label, .nimbus-chat-who")
     assert not set(chrome.all_inner_texts()) & ENGLISH
     assert page.locator(".nimbus-chat").get_attribute("lang") == "fr"
+    notice = page.locator(".nimbus-chat-notice")
+    expect(notice).to_contain_text("Vous discutez avec un assistant virtuel")
+    link = notice.get_by_role("link", name="Comment nous utilisons vos données personnelles")
+    page.goto(link.get_attribute("href"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("vos données personnelles")
     page.context.close()
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
 from handover import crud
@@ -34,6 +38,24 @@ def gateway(database: str) -> TestClient:
     # The Rasa URL answers nothing: these calls never need the bot.
     settings = HandoverSettings(database_url=database, rasa_url="http://127.0.0.1:9")
     return TestClient(create_app(settings))
+
+
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """The app behind a real HTTP server on a free port (for Socket.IO and HTTP clients)."""
+    server = uvicorn.Server(uvicorn.Config(app, port=0, ws="wsproto", log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    ready = threading.Event()
+    while thread.is_alive() and not server.started:
+        ready.wait(0.02)
+    assert server.started, "the gateway did not start"
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def login(client: TestClient, name: str) -> dict[str, str]:
@@ -65,6 +87,7 @@ def test_agents_see_and_take_only_what_their_skills_cover(client: TestClient) ->
 
 def test_transfer_needs_exactly_one_target(client: TestClient) -> None:
     gene = login(client, "gene")
+    queue_billing_chat(client)  # so that gene may see it: the body is checked after the right
     url = "/api/conversations/chat-for-gene/transfer"
     assert client.post(url, json={}, headers=gene).status_code == 422
     both = {"agent": "orla", "skill": "orders"}

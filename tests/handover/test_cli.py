@@ -106,6 +106,7 @@ def test_demo_agent_only_on_a_development_database_without_agents(
     monkeypatch.setenv("SWITCHBOARD_ENVIRONMENT", "production")
     monkeypatch.setenv("HANDOVER_SECRET_KEY", "x" * 40)
     monkeypatch.setenv("HANDOVER_BOT_TOKEN", "y" * 40)
+    monkeypatch.setenv("HANDOVER_RASA_TOKEN", "z" * 40)
     settings.cache_clear()
     assert main(["demo-agent"]) == 2
     assert "development only" in capsys.readouterr().err

@@ -58,7 +58,7 @@ def test_production_is_the_default_and_refuses_placeholders(
     monkeypatch.delenv("SWITCHBOARD_ENVIRONMENT")
     with pytest.raises(ValidationError, match="HANDOVER_SECRET_KEY"):
         HandoverSettings()
-    config = HandoverSettings(secret_key=LONG_SECRET, bot_token=LONG_SECRET)
+    config = HandoverSettings(secret_key=LONG_SECRET, bot_token=LONG_SECRET, rasa_token=LONG_SECRET)
     assert config.environment == "production"
 
 
@@ -70,7 +70,12 @@ def test_placeholder_secrets_only_in_development() -> None:
         HandoverSettings(environment="production", secret_key="short", bot_token=LONG_SECRET)
     with pytest.raises(ValidationError, match="HANDOVER_BOT_TOKEN"):
         HandoverSettings(environment="production", secret_key=LONG_SECRET)
-    HandoverSettings(environment="production", secret_key=LONG_SECRET, bot_token=LONG_SECRET)
+    HandoverSettings(
+        environment="production",
+        secret_key=LONG_SECRET,
+        bot_token=LONG_SECRET,
+        rasa_token=LONG_SECRET,
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,19 +1,85 @@
 """Reads and writes of the handover tables, on SQLite and PostgreSQL."""
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from handover import crud
-from handover.models import Agent, Handover, Message, Ticket
+from handover import crud, security
+from handover.models import Agent, AgentSession, Handover, Message, Ticket
 
 
 def new_agent(session: Session, username: str = "alice", **overrides: object) -> Agent:
     fields: dict = {"password": "s3cret-pass", "skills": ["billing"], "capacity": 2, **overrides}
     return crud.create_agent(session, username=username, **fields)
+
+
+# -- roles and sign-in sessions ------------------------------------------------------------
+
+
+def test_agents_are_plain_agents_unless_told(session: Session) -> None:
+    assert new_agent(session).role == "agent"
+    assert new_agent(session, username="sue", role="supervisor").role == "supervisor"
+    with pytest.raises(ValueError, match="role must be one of"):
+        new_agent(session, username="root", role="root")
+
+
+def test_a_session_lives_until_revoked(session: Session) -> None:
+    agent = new_agent(session)
+    opened = crud.open_agent_session(session, agent=agent, lifetime_seconds=60)
+    session.commit()
+
+    found = crud.live_session_agent(session, session_id=opened.id, username="alice")
+    assert found is not None and found[0].username == "alice"
+    assert len(opened.id) >= 43  # 256 random bits
+    assert crud.live_session_agent(session, session_id=opened.id, username="bob") is None
+
+    crud.revoke_agent_session(session, session_id=opened.id)
+    session.commit()
+
+    assert crud.live_session_agent(session, session_id=opened.id, username="alice") is None
+
+
+def test_a_session_ends_at_its_lifetime(session: Session) -> None:
+    agent = new_agent(session)
+    start = datetime(2026, 1, 1, 9, 0, tzinfo=timezone.utc)
+    opened = crud.open_agent_session(session, agent=agent, lifetime_seconds=60, now=start)
+    live = {"session_id": opened.id, "username": "alice"}
+
+    assert crud.live_session_agent(session, **live, now=start + timedelta(seconds=59))
+    assert crud.live_session_agent(session, **live, now=start + timedelta(seconds=60)) is None
+
+
+def test_signing_in_clears_the_agents_ended_sessions(session: Session) -> None:
+    agent = new_agent(session)
+    old = crud.open_agent_session(session, agent=agent, lifetime_seconds=1,
+                                  now=datetime(2026, 1, 1, tzinfo=timezone.utc))  # fmt: skip
+    revoked = crud.open_agent_session(session, agent=agent, lifetime_seconds=600)
+    crud.revoke_agent_session(session, session_id=revoked.id)
+    kept = crud.open_agent_session(session, agent=agent, lifetime_seconds=600)
+
+    crud.sign_in(session, username="alice", password="s3cret-pass", lifetime_seconds=600)
+
+    remaining = {row.id for row in session.query(AgentSession)}
+    assert old.id not in remaining and revoked.id not in remaining
+    assert kept.id in remaining and len(remaining) == 2
+
+
+def test_sign_in_needs_the_password_and_sets_the_agent_online(session: Session) -> None:
+    new_agent(session)
+
+    assert (
+        crud.sign_in(session, username="alice", password="wrong-pass", lifetime_seconds=60) is None
+    )
+    agent, opened = crud.sign_in(
+        session, username="alice", password="s3cret-pass", lifetime_seconds=60
+    )
+    assert agent.status == "online" and opened.agent_id == agent.id
+
+    crud.sign_out(session, session_id=opened.id, username="alice")
+    assert agent.status == "offline" and opened.revoked_at is not None
 
 
 # -- agents -------------------------------------------------------------------------------
@@ -87,7 +153,7 @@ def test_authenticate_upgrades_an_outdated_hash(session: Session) -> None:
 
     assert crud.authenticate(session, username="alice", password="s3cret-pass") is agent
     assert agent.password_hash != outdated
-    assert not crud.needs_rehash(agent.password_hash)
+    assert not security.needs_rehash(agent.password_hash)
 
 
 def test_status_and_online_agents(session: Session) -> None:

@@ -4,16 +4,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from handover.db import alembic_config, make_engine, migrate
 from handover.models import Base
 
-TABLES = {"agents", "conversations", "messages", "handovers", "tickets"}
+TABLES = {"agents", "agent_sessions", "conversations", "messages", "handovers", "tickets"}
 
 
 def current_revision(url: str) -> str | None:
@@ -55,6 +57,28 @@ def test_downgrade_and_upgrade_again(empty_db_url: str) -> None:
     engine.dispose()
     migrate(empty_db_url)
     assert current_revision(empty_db_url) is not None
+
+
+def test_agents_of_0001_become_plain_agents_in_0002(empty_db_url: str) -> None:
+    config = alembic_config(empty_db_url)
+    engine = make_engine(empty_db_url)  # creates a SQLite file's folder
+    command.upgrade(config, "0001")
+    insert = (
+        "INSERT INTO agents (username, display_name, password_hash, skills, capacity, status,"
+        " created_at) VALUES (:name, :name, 'x', '[]', 1, 'offline', CURRENT_TIMESTAMP)"
+    )
+    with engine.begin() as connection:
+        connection.execute(text(insert), {"name": "olde"})
+    engine.dispose()
+
+    command.upgrade(config, "0002")
+
+    engine = make_engine(empty_db_url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT role FROM agents")).scalar_one() == "agent"
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(text("UPDATE agents SET role = 'root'"))
+    engine.dispose()
 
 
 def test_sqlite_folder_is_created(tmp_path: Path) -> None:

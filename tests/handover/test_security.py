@@ -42,39 +42,49 @@ def test_hash_with_other_parameters_needs_rehash() -> None:
     assert not needs_rehash(hash_password("correct horse"))
 
 
-def test_token_names_the_agent() -> None:
-    token = create_token("alice", SECRET, 60)
+def token(username: str = "alice", secret: str = SECRET, ttl: int = 60) -> str:
+    return create_token(username, secret, ttl, session_id="session-1")
 
-    assert read_token(token, SECRET) == "alice"
+
+def test_token_names_the_agent_and_the_session() -> None:
+    claims = read_token(token(), SECRET)
+
+    assert claims is not None
+    assert (claims.username, claims.session_id) == ("alice", "session-1")
+
+
+def test_token_without_session_id_is_refused() -> None:
+    bare = jwt.encode({"sub": "alice", "exp": 4102444800}, SECRET, algorithm="HS256")
+
+    assert read_token(bare, SECRET) is None
 
 
 def test_expired_token_is_refused() -> None:
     past = datetime.now(timezone.utc) - timedelta(seconds=1)
-    token = jwt.encode({"sub": "alice", "exp": past}, SECRET, algorithm="HS256")
+    expired = jwt.encode({"sub": "alice", "jti": "s", "exp": past}, SECRET, algorithm="HS256")
 
-    assert read_token(token, SECRET) is None
+    assert read_token(expired, SECRET) is None
 
 
 def test_token_without_expiry_is_refused() -> None:
-    token = jwt.encode({"sub": "alice"}, SECRET, algorithm="HS256")
+    endless = jwt.encode({"sub": "alice", "jti": "s"}, SECRET, algorithm="HS256")
 
-    assert read_token(token, SECRET) is None
+    assert read_token(endless, SECRET) is None
 
 
 def test_tampered_token_is_refused() -> None:
-    header, _, signature = create_token("alice", SECRET, 60).split(".")
-    forged_claims = jwt.encode({"sub": "mallory", "exp": 4102444800}, "other" * 8).split(".")[1]
+    header, _, signature = token().split(".")
+    forged = {"sub": "mallory", "jti": "session-1", "exp": 4102444800}
+    forged_claims = jwt.encode(forged, "other" * 8).split(".")[1]
 
     assert read_token(f"{header}.{forged_claims}.{signature}", SECRET) is None
-    assert (
-        read_token(create_token("alice", "another-secret-of-sufficient-length", 60), SECRET) is None
-    )
+    assert read_token(token(secret="another-secret-of-sufficient-length"), SECRET) is None
 
 
 def test_unsigned_token_is_refused() -> None:
-    token = jwt.encode({"sub": "alice", "exp": 4102444800}, None, algorithm="none")
+    unsigned = jwt.encode({"sub": "alice", "jti": "s", "exp": 4102444800}, None, algorithm="none")
 
-    assert read_token(token, SECRET) is None
+    assert read_token(unsigned, SECRET) is None
 
 
 @pytest.mark.parametrize("garbage", ["", "abc", "a.b.c", "Bearer x.y.z", "\x00"])
@@ -84,4 +94,4 @@ def test_garbage_is_refused(garbage: str) -> None:
 
 def test_lifetime_must_be_positive() -> None:
     with pytest.raises(ValueError):
-        create_token("alice", SECRET, 0)
+        token(ttl=0)

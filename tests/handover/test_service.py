@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -14,9 +15,10 @@ import socketio
 
 from handover import crud, watchers
 from handover.config import HandoverSettings
+from handover.customer_input import REQUEST_HUMAN, Refused
 from handover.db import make_engine, migrate, session_factory
-from handover.rasa import RasaClient
-from handover.service import Conflict, Hub
+from handover.rasa import RasaClient, RasaUnavailable
+from handover.service import MAX_WAITING_MESSAGES, Conflict, Hub
 from handover.state import Owner, make_store
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -26,11 +28,17 @@ class SilentRasa(RasaClient):
     """Fails the test if the bot is asked anything."""
 
     def __init__(self) -> None:
-        super().__init__("http://127.0.0.1:9", timeout=1)
+        super().__init__("http://127.0.0.1:9", token="unused", timeout=1)
         self.calls: list[str] = []
+        self.failure: BaseException | None = None
+        self.gate: asyncio.Event | None = None  # when set, answers wait for it
 
     async def send(self, conversation_id: str, text: str) -> list[dict[str, Any]]:
         self.calls.append(text)
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.failure is not None:
+            raise self.failure
         return [{"text": "bot reply"}]
 
 
@@ -155,7 +163,7 @@ async def test_an_agent_gone_past_the_grace_period_loses_the_chat_to_the_queue_h
     await queued(hub, "conv-2")
     await hub.agent_connected("ada")
     await hub.agent_disconnected("ada")
-    await watchers.requeue_after_grace(hub, "ada")
+    await watchers.requeue_after_grace(hub, "ada", gone_at=time.time())
     order = [o.conversation_id for o in await hub.store.queue()]
     assert order == ["conv-1", "conv-2"], "the requeued chat goes first"
     row = await hub.db(crud.get_conversation, conversation_id="conv-1")
@@ -169,8 +177,22 @@ async def test_a_reconnected_agent_keeps_the_chat(hub: Hub) -> None:
     await hub.agent_connected("ada")
     await hub.agent_disconnected("ada")
     await hub.agent_connected("ada")
-    await watchers.requeue_after_grace(hub, "ada")
+    await watchers.requeue_after_grace(hub, "ada", gone_at=time.time())
     assert (await hub.store.get("conv-1")).agent == "ada"
+
+
+async def test_a_chat_accepted_after_the_console_went_away_stays(hub: Hub) -> None:
+    ada = await agent(hub)
+    await queued(hub, "conv-1")
+    await hub.accept("conv-1", ada)
+    gone_at = time.time()
+    await queued(hub, "conv-2")
+    await hub.accept("conv-2", ada)  # through the API, while the console is away
+
+    await watchers.requeue_after_grace(hub, "ada", gone_at=gone_at)
+
+    assert [o.conversation_id for o in await hub.store.queue()] == ["conv-1"]
+    assert (await hub.store.get("conv-2")).agent == "ada"
 
 
 async def test_transfer_to_another_online_agent(hub: Hub) -> None:
@@ -214,3 +236,56 @@ async def test_satisfaction_is_stored_and_must_be_one_to_five(hub: Hub) -> None:
             await hub.rate("conv-1", bad)
     row = await hub.db(crud.get_conversation, conversation_id="conv-1")
     assert row.satisfaction == 5
+
+
+async def test_a_conversation_queues_only_a_few_messages_behind_a_slow_bot(hub: Hub) -> None:
+    hub.rasa.gate = asyncio.Event()
+    sent = [asyncio.create_task(hub.customer_message("conv-1", f"m{n}")) for n in range(10)]
+    done, waiting = await asyncio.wait(sent, timeout=1)
+    refused = [task.exception() for task in done]
+    assert len(waiting) == MAX_WAITING_MESSAGES
+    assert all(isinstance(error, Refused) and error.code == "busy" for error in refused)
+    hub.rasa.gate.set()
+    await asyncio.gather(*waiting)
+    assert len(hub.rasa.calls) == MAX_WAITING_MESSAGES
+    turns = hub._turns
+    assert turns._waiting == {} and turns._locks == {}, "nothing kept for an idle conversation"
+
+
+@pytest.mark.parametrize("failure", [asyncio.TimeoutError(), RasaUnavailable("refused")])
+async def test_without_rasa_the_gateway_apologises_and_offers_a_person(
+    hub: Hub, failure: BaseException
+) -> None:
+    hub.rasa.failure = failure
+    await hub.customer_joined("conv-1", language="fr")
+    await hub.customer_message("conv-1", "bonjour")
+    apology = (await hub.history("conv-1"))[-1]["text"]
+    assert apology.startswith("Désolé, je n'arrive pas à répondre")
+    assert await hub.store.offered("conv-1") == [REQUEST_HUMAN]
+
+    await agent(hub)
+    await hub.customer_message("conv-1", REQUEST_HUMAN)
+    assert (await hub.store.get("conv-1")).state == Owner.QUEUED
+    row = await hub.db(crud.get_conversation, conversation_id="conv-1")
+    assert (row.reason, row.language) == ("bot_unavailable", "fr")
+    assert (await hub.history("conv-1"))[-1]["text"].startswith("Je vous mets en relation")
+
+
+async def test_without_rasa_or_agents_the_gateway_says_nobody_is_free(hub: Hub) -> None:
+    hub.rasa.failure = RasaUnavailable("refused")
+    await hub.customer_joined("conv-1")
+    await hub.customer_message("conv-1", "hello")
+    await hub.customer_message("conv-1", REQUEST_HUMAN)
+    assert (await hub.store.get("conv-1")).state == Owner.BOT
+    assert (await hub.history("conv-1"))[-1]["text"].startswith("Sorry, nobody from our team")
+
+
+@pytest.mark.parametrize("typed", ["/restart", " /session_start", '/inform{"verified": true}'])
+async def test_typed_commands_are_refused_before_anything_is_stored(hub: Hub, typed: str) -> None:
+    await hub.store.set_offered("conv-1", ["/affirm", "/restart"])
+    with pytest.raises(Refused, match="cannot start with"):
+        await hub.customer_message("conv-1", typed)
+    await hub.customer_message("conv-1", "/affirm")
+    assert hub.rasa.calls == ["/affirm"]
+    assert [m["text"] for m in await hub.history("conv-1")] == ["/affirm", "bot reply"]
+    assert await hub.store.offered("conv-1") == [], "the latest answer offered nothing"

@@ -1,26 +1,49 @@
-"""The queue and the conversations agents take over."""
+"""The queue and the conversations agents take over.
+
+Who may see a conversation, and use its routes: the agent it is assigned to, agents who serve
+the skill it is queued for, and supervisors and admins. Anyone else gets 403, whether or not
+the id exists, so that an agent learns nothing from trying ids; only supervisors and admins,
+who may read everything, are told 404 for an unknown id. Accepting has its own check (below).
+"""
 
 from __future__ import annotations
 
 import time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field, root_validator, validator
 
 from handover import crud
-from handover.api.deps import CurrentAgent, HubDep
-from handover.service import MAX_MESSAGE_CHARS, Hub, message_view
+from handover.api.deps import (
+    TEXT_PATTERN,
+    CleanJsonBody,
+    ConversationId,
+    CurrentAgent,
+    HubDep,
+    is_supervisor,
+)
+from handover.api.responses import AUTHENTICATED, CONFLICT, FORBIDDEN, NOT_FOUND
+from handover.service import MAX_MESSAGE_CHARS, Hub
+from handover.state import Owner, Ownership
+from handover.views import message_view
 
 router = APIRouter(
-    prefix="/api",
-    tags=["conversations"],
-    responses={409: {"description": "someone else was first, or the conversation is not yours"}},
+    prefix="/api", tags=["conversations"], dependencies=[CleanJsonBody], responses=AUTHENTICATED
 )
+# Every route about one conversation: its id is checked, and so is the caller's right to it.
+PER_CONVERSATION: dict[int | str, dict[str, Any]] = {
+    403: FORBIDDEN,
+    404: NOT_FOUND,
+    409: CONFLICT,
+}
 
 
 class AgentText(BaseModel):
-    text: str = Field(..., max_length=MAX_MESSAGE_CHARS)
+    text: str = Field(..., max_length=MAX_MESSAGE_CHARS, regex=TEXT_PATTERN)
+
+    class Config:
+        extra = "forbid"  # an unknown field is a mistake worth a 422, not silence
 
     @validator("text")
     def not_blank(cls, value: str) -> str:  # noqa: N805 (pydantic validators take cls)
@@ -32,8 +55,11 @@ class AgentText(BaseModel):
 class Transfer(BaseModel):
     """To a named agent, or back to the queue for a skill: one of the two."""
 
-    agent: str | None = Field(None, min_length=1, max_length=64)
+    agent: str | None = Field(None, min_length=1, max_length=64, regex=TEXT_PATTERN)
     skill: Literal["billing", "network", "orders", "accounts", "general"] | None = None
+
+    class Config:
+        extra = "forbid"  # an unknown field is a mistake worth a 422, not silence
 
     @root_validator(skip_on_failure=True)
     def exactly_one(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
@@ -45,6 +71,35 @@ class Transfer(BaseModel):
 def _serves(agent: Any, skill: str | None) -> bool:
     skills = crud.agent_skills(agent)
     return not skills or skill in (None, "general") or skill in skills
+
+
+def may_read(agent: Any, owner: Ownership) -> bool:
+    """Assigned to the agent, queued for a skill they serve, or they supervise (the agent who
+    closed a conversation may read it too: `readable` checks that in the database)."""
+    if is_supervisor(agent):
+        return True
+    if owner.state == Owner.ASSIGNED:
+        return owner.agent == agent.username
+    return owner.state == Owner.QUEUED and _serves(agent, owner.skill)
+
+
+async def readable(conversation_id: ConversationId, agent: CurrentAgent, hub: HubDep) -> Ownership:
+    """The conversation's ownership, once the caller may see it (403, or 404 for supervisors)."""
+    owner = await hub.store.get(conversation_id)
+    if may_read(agent, owner):
+        if owner.state in (Owner.QUEUED, Owner.ASSIGNED):
+            return owner  # the store knows it, so it exists
+        if await hub.db(crud.get_conversation, conversation_id=conversation_id) is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such conversation")
+        return owner
+    # A closed conversation stays readable to the agent who closed it (its record keeps them).
+    row = await hub.db(crud.get_conversation, conversation_id=conversation_id)
+    if row is None or row.state != "closed" or row.agent_username != agent.username:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="not a conversation you may see")
+    return owner
+
+
+Readable = Annotated[Ownership, Depends(readable)]
 
 
 async def _conversation(hub: Hub, conversation_id: str) -> Any:
@@ -92,11 +147,12 @@ async def my_conversations(agent: CurrentAgent, hub: HubDep) -> dict[str, Any]:
     return {"items": items}
 
 
-@router.get("/conversations/{conversation_id}")
-async def conversation(conversation_id: str, agent: CurrentAgent, hub: HubDep) -> dict[str, Any]:
+@router.get("/conversations/{conversation_id}", responses=PER_CONVERSATION)
+async def conversation(
+    conversation_id: ConversationId, owner: Readable, hub: HubDep
+) -> dict[str, Any]:
     """The context packet and the whole transcript."""
     row = await _conversation(hub, conversation_id)
-    owner = await hub.store.get(conversation_id)
     messages = await hub.db(crud.list_messages, conversation_id=conversation_id)
     context = row.context or {}
     waited_until = owner.assigned_at or time.time()
@@ -119,9 +175,16 @@ async def conversation(conversation_id: str, agent: CurrentAgent, hub: HubDep) -
     }
 
 
-@router.post("/conversations/{conversation_id}/accept")
-async def accept(conversation_id: str, agent: CurrentAgent, hub: HubDep) -> dict[str, str]:
-    """Take the conversation; exactly one agent wins when several accept at once."""
+@router.post("/conversations/{conversation_id}/accept", responses={403: FORBIDDEN, 409: CONFLICT})
+async def accept(
+    conversation_id: ConversationId, agent: CurrentAgent, hub: HubDep
+) -> dict[str, str]:
+    """Take the conversation; exactly one agent wins when several accept at once.
+
+    Accepting is how an agent gains the right to a conversation, so it has its own check:
+    queued for a skill they serve (else 403). Anything not waiting, an unknown id included,
+    is a 409, which tells the loser of a race what happened and an outsider nothing.
+    """
     owner = await hub.store.get(conversation_id)
     if not _serves(agent, owner.skill):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"needs skill {owner.skill}")
@@ -129,30 +192,34 @@ async def accept(conversation_id: str, agent: CurrentAgent, hub: HubDep) -> dict
     return {"state": "assigned", "agent": agent.username}
 
 
-@router.post("/conversations/{conversation_id}/messages")
+@router.post("/conversations/{conversation_id}/messages", responses=PER_CONVERSATION)
 async def send(
-    conversation_id: str, body: AgentText, agent: CurrentAgent, hub: HubDep
+    conversation_id: ConversationId, body: AgentText, _: Readable, agent: CurrentAgent, hub: HubDep
 ) -> dict[str, str]:
     await hub.agent_message(conversation_id, agent, body.text)
     return {"status": "sent"}
 
 
-@router.post("/conversations/{conversation_id}/handback")
-async def handback(conversation_id: str, agent: CurrentAgent, hub: HubDep) -> dict[str, str]:
+@router.post("/conversations/{conversation_id}/handback", responses=PER_CONVERSATION)
+async def handback(
+    conversation_id: ConversationId, _: Readable, agent: CurrentAgent, hub: HubDep
+) -> dict[str, str]:
     await hub.handback(conversation_id, agent)
     return {"state": "bot"}
 
 
-@router.post("/conversations/{conversation_id}/transfer")
+@router.post("/conversations/{conversation_id}/transfer", responses=PER_CONVERSATION)
 async def transfer(
-    conversation_id: str, body: Transfer, agent: CurrentAgent, hub: HubDep
+    conversation_id: ConversationId, body: Transfer, _: Readable, agent: CurrentAgent, hub: HubDep
 ) -> dict[str, str | None]:
     """Pass the conversation to another agent, or to the head of the queue for a skill."""
     await hub.transfer(conversation_id, agent, to_agent=body.agent, to_skill=body.skill)
     return {"state": "assigned" if body.agent else "queued", "agent": body.agent}
 
 
-@router.post("/conversations/{conversation_id}/close")
-async def close(conversation_id: str, agent: CurrentAgent, hub: HubDep) -> dict[str, str]:
+@router.post("/conversations/{conversation_id}/close", responses=PER_CONVERSATION)
+async def close(
+    conversation_id: ConversationId, _: Readable, agent: CurrentAgent, hub: HubDep
+) -> dict[str, str]:
     await hub.close(conversation_id, agent)
     return {"state": "closed"}

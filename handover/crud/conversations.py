@@ -1,26 +1,17 @@
-"""Reads and writes of the handover tables; the caller owns the session and commits.
+"""Conversations, their messages, handovers and tickets."""
 
-Errors: `ValueError` for bad input (`AgentExistsError` for a taken username), `NotFoundError`.
-"""
-
-import re
-from collections.abc import Iterable
 from datetime import datetime
-from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from handover.crud.base import NotFoundError, one_of, save
 from handover.models import (
-    AGENT_STATUSES,
     CONVERSATION_STATES,
     HANDOVER_OUTCOMES,
     SENDERS,
-    Agent,
-    AgentStatus,
     Conversation,
     ConversationState,
     Handover,
@@ -30,116 +21,10 @@ from handover.models import (
     Ticket,
     utcnow,
 )
-from handover.security import hash_password, needs_rehash, verify_password
+from privacy.redaction import redact_message
 
-USERNAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-MIN_PASSWORD_LENGTH = 8
 MAX_MESSAGE_LENGTH = 10_000
 CONVERSATION_FIELDS = frozenset(Conversation.__table__.columns.keys()) - {"id", "created_at"}
-Row = TypeVar("Row")
-
-
-class AgentExistsError(ValueError):
-    """The username is already taken."""
-
-
-class NotFoundError(LookupError):
-    """A row that the operation needs does not exist."""
-
-
-def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
-
-
-def _save(session: Session, row: Row) -> Row:
-    session.add(row)
-    session.flush()  # assigns ids and defaults, and reports constraint errors here
-    return row
-
-
-def create_agent(
-    session: Session,
-    *,
-    username: str,
-    password: str,
-    skills: Iterable[str],
-    capacity: int,
-    display_name: str | None = None,
-) -> Agent:
-    """Add an agent (offline); raises `AgentExistsError` or `ValueError` for bad input."""
-    if not USERNAME.fullmatch(username):
-        raise ValueError("username must be 1 to 64 characters of letters, digits, '_', '.', '-'")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
-    if capacity < 1:
-        raise ValueError("capacity must be at least 1")
-    if get_agent(session, username=username) is not None:
-        raise AgentExistsError(f"agent {username!r} already exists")
-    agent = Agent(
-        username=username,
-        display_name=(display_name or "").strip() or username,
-        password_hash=hash_password(password),
-        skills=list(dict.fromkeys(s.strip().lower() for s in skills if s.strip())),
-        capacity=capacity,
-        status="offline",
-    )
-    session.add(agent)
-    try:
-        session.flush()
-    except IntegrityError as exc:  # created by someone else since the check above
-        raise AgentExistsError(f"agent {username!r} already exists") from exc
-    return agent
-
-
-@lru_cache(maxsize=1)
-def _decoy_hash() -> str:
-    return hash_password("not-a-real-password")
-
-
-def authenticate(session: Session, *, username: str, password: str) -> Agent | None:
-    """The agent if `password` is theirs, else None; upgrades an outdated hash in place."""
-    agent = get_agent(session, username=username)
-    if agent is None:
-        # Spend the same time as for a real agent, so timing does not reveal usernames.
-        verify_password(password, _decoy_hash())
-        return None
-    if not verify_password(password, agent.password_hash):
-        return None
-    if needs_rehash(agent.password_hash):
-        agent.password_hash = hash_password(password)
-    return agent
-
-
-def get_agent(session: Session, *, username: str) -> Agent | None:
-    """The agent called `username`, if any."""
-    return session.execute(select(Agent).where(Agent.username == username)).scalar_one_or_none()
-
-
-def set_agent_status(session: Session, *, username: str, status: AgentStatus) -> Agent:
-    """Set an agent online, away or offline."""
-    _one_of("status", status, AGENT_STATUSES)
-    agent = get_agent(session, username=username)
-    if agent is None:
-        raise NotFoundError(f"no agent {username!r}")
-    agent.status = status
-    return agent
-
-
-def agent_skills(agent: Agent) -> list[str]:
-    """The skills an agent serves (lowercase names such as "billing")."""
-    return list(agent.skills or [])
-
-
-def list_online_agents(session: Session) -> list[Agent]:
-    """Agents whose status is online, by username."""
-    query = select(Agent).where(Agent.status == "online").order_by(Agent.username)
-    return list(session.execute(query).scalars())
-
-
-def list_agents(session: Session) -> list[Agent]:
-    """Every agent, by username."""
-    return list(session.execute(select(Agent).order_by(Agent.username)).scalars())
 
 
 def _conversation(session: Session, conversation_id: str) -> Conversation:
@@ -160,7 +45,7 @@ def upsert_conversation(session: Session, *, conversation_id: str, **fields: Any
     if unknown:
         raise TypeError(f"conversations have no column(s) {', '.join(sorted(unknown))}")
     if "state" in fields:
-        _one_of("state", fields["state"], CONVERSATION_STATES)
+        one_of("state", fields["state"], CONVERSATION_STATES)
     conversation = _conversation(session, conversation_id)
     for name, value in fields.items():
         setattr(conversation, name, value)
@@ -208,11 +93,21 @@ def add_message(
     intent: str | None = None,
     confidence: float | None = None,
 ) -> Message:
-    """Append a message, creating the conversation (owned by the bot) if it is new."""
-    _one_of("sender", sender, SENDERS)
+    """Append a message, creating the conversation (owned by the bot) if it is new.
+
+    The text is stored redacted (`privacy.redaction`): every writer of messages passes here.
+    """
+    one_of("sender", sender, SENDERS)
     if len(text) > MAX_MESSAGE_LENGTH:
         raise ValueError(f"message longer than {MAX_MESSAGE_LENGTH} characters")
     _conversation(session, conversation_id)
+    question = None
+    if sender == "user":  # the answer to "what's your date of birth?" is the secret itself
+        last_bot = select(Message.text).where(
+            Message.conversation_id == conversation_id, Message.sender == "bot"
+        )
+        question = session.execute(last_bot.order_by(Message.id.desc()).limit(1)).scalar()
+    text = redact_message(text, sender=sender, question=question)
     message = Message(
         conversation_id=conversation_id,
         sender=sender,
@@ -221,7 +116,7 @@ def add_message(
         intent=intent,
         confidence=confidence,
     )
-    return _save(session, message)
+    return save(session, message)
 
 
 def list_messages(session: Session, *, conversation_id: str, limit: int = 500) -> list[Message]:
@@ -253,7 +148,7 @@ def open_handover(session: Session, *, conversation_id: str, reason: str | None 
     handover = _open_handover(session, conversation_id)
     if handover is not None:
         return handover
-    return _save(session, Handover(conversation_id=conversation_id, reason=reason))
+    return save(session, Handover(conversation_id=conversation_id, reason=reason))
 
 
 def accept_handover(session: Session, *, conversation_id: str, agent_username: str) -> Handover:
@@ -271,7 +166,7 @@ def end_handover(
     session: Session, *, conversation_id: str, outcome: HandoverOutcome
 ) -> Handover | None:
     """End the open handover with `outcome`; None if none is open (ending twice is harmless)."""
-    _one_of("outcome", outcome, HANDOVER_OUTCOMES)
+    one_of("outcome", outcome, HANDOVER_OUTCOMES)
     handover = _open_handover(session, conversation_id)
     if handover is None:
         return None
@@ -286,7 +181,7 @@ def add_ticket(
 ) -> Ticket:
     """Record the CRM ticket (e.g. TCK-000123) opened for a conversation."""
     _conversation(session, conversation_id)
-    return _save(
+    return save(
         session, Ticket(conversation_id=conversation_id, reference=reference, reason=reason)
     )
 

@@ -1,0 +1,1 @@
+"""Privacy by design: redaction before storing, retention, and erase/export per customer."""

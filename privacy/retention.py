@@ -1,0 +1,100 @@
+"""Retention: what is older than `PRIVACY_RETENTION_DAYS` (default 90) is deleted.
+
+- gateway messages created before the cutoff;
+- conversations closed before the cutoff, and conversations the bot kept that started before
+  it and have no message left, with their handovers and ticket records;
+- Rasa tracker events recorded before the cutoff.
+
+The gateway runs `keep_purging` in the background (every `PRIVACY_RETENTION_CHECK_SECONDS`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, exists, or_, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from handover.db import session_scope
+from handover.models import Conversation, Handover, Message, Ticket, utcnow
+from privacy import trackers
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetentionReport:
+    """What one purge deleted."""
+
+    cutoff: datetime
+    messages: int
+    conversations: int
+    tracker_events: int
+
+    @property
+    def removed_anything(self) -> bool:
+        return bool(self.messages or self.conversations or self.tracker_events)
+
+
+def purge_gateway(session: Session, *, cutoff: datetime) -> tuple[int, int]:
+    """Delete old messages and finished conversations; returns (messages, conversations)."""
+    messages = session.execute(delete(Message).where(Message.created_at < cutoff)).rowcount
+    has_messages = exists().where(Message.conversation_id == Conversation.id)
+    finished = select(Conversation.id).where(
+        or_(
+            and_(Conversation.state == "closed", Conversation.closed_at < cutoff),
+            and_(Conversation.state == "bot", Conversation.created_at < cutoff, ~has_messages),
+        )
+    )
+    ids = list(session.execute(finished).scalars())
+    delete_conversations(session, ids)
+    return messages, len(ids)
+
+
+def delete_conversations(session: Session, ids: list[str]) -> dict[str, int]:
+    """Delete conversations with their messages, handovers and ticket records; counts by table."""
+    counts = {}
+    for table in (Message, Handover, Ticket):
+        statement = delete(table).where(table.conversation_id.in_(ids))
+        counts[table.__tablename__] = session.execute(statement).rowcount if ids else 0
+    statement = delete(Conversation).where(Conversation.id.in_(ids))
+    counts["conversations"] = session.execute(statement).rowcount if ids else 0
+    return counts
+
+
+def purge(
+    sessions: sessionmaker, tracker_store: Engine | None, *, now: datetime, days: int
+) -> RetentionReport:
+    """Delete what is older than `days` before `now` (timezone-aware) in every store."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware, e.g. datetime.now(timezone.utc)")
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    cutoff = now - timedelta(days=days)
+    with session_scope(sessions) as session:
+        messages, conversations = purge_gateway(session, cutoff=cutoff)
+    events = 0
+    if tracker_store is not None:
+        events = trackers.delete_before(tracker_store, cutoff=cutoff.timestamp())
+    return RetentionReport(cutoff, messages, conversations, events)
+
+
+async def keep_purging(
+    sessions: sessionmaker, tracker_store: Engine | None, *, days: int, every_seconds: float
+) -> None:
+    """Purge now, then every `every_seconds`, until cancelled."""
+    while True:
+        try:
+            report = await asyncio.to_thread(
+                purge, sessions, tracker_store, now=utcnow(), days=days
+            )
+        except Exception:  # a failed round must not end the job; the next one retries
+            logger.exception("retention purge failed")
+        else:
+            if report.removed_anything:
+                logger.info("retention purge: %s", report)
+        await asyncio.sleep(every_seconds)

@@ -1,0 +1,146 @@
+"""The gateway's Rasa client against a local aiohttp server: the token, and every failure."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from fastapi.testclient import TestClient
+
+from handover.config import HandoverSettings
+from handover.db import migrate
+from handover.main import create_app
+from handover.rasa import RasaClient, RasaUnavailable
+
+TOKEN = "rasa-api-token-0123456789-0123456789"
+TIMEOUT = 0.3
+
+
+class FakeRasa:
+    """Answers as Rasa does, records each request's path and query, and can be slow."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, dict[str, str]]] = []
+        self.delay = 0.0
+        self.status = 200
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.seen.append((request.path, dict(request.query)))
+        await asyncio.sleep(self.delay)
+        if self.status != 200:
+            return web.json_response({"message": "no"}, status=self.status)
+        if request.path == "/status":
+            return web.json_response({"model_file": "models/nimbus.tar.gz"})
+        if request.path.endswith("/trigger_intent"):
+            return web.json_response({"messages": [{"text": "back with the bot"}]})
+        return web.json_response([{"text": "hello"}])
+
+
+@pytest.fixture
+async def rasa() -> AsyncIterator[tuple[FakeRasa, RasaClient]]:
+    fake = FakeRasa()
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", fake.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    client = RasaClient(f"http://127.0.0.1:{port}", token=TOKEN, timeout=TIMEOUT)
+    yield fake, client
+    await client.close()
+    await runner.cleanup()
+
+
+async def test_the_api_calls_carry_the_token(rasa: tuple[FakeRasa, RasaClient]) -> None:
+    fake, client = rasa
+
+    assert await client.ready()
+    assert await client.trigger_intent("chat 1", "handback") == [{"text": "back with the bot"}]
+    await client.append_events("chat 1", [{"event": "slot", "name": "x", "value": 1}])
+
+    assert fake.seen == [
+        ("/status", {"token": TOKEN}),
+        ("/conversations/chat 1/trigger_intent", {"token": TOKEN}),
+        ("/conversations/chat 1/tracker/events", {"token": TOKEN}),
+    ]
+
+
+async def test_the_rest_channel_gets_no_token(rasa: tuple[FakeRasa, RasaClient]) -> None:
+    fake, client = rasa
+
+    assert await client.send("chat 1", "hi") == [{"text": "hello"}]
+    assert fake.seen == [("/webhooks/rest/webhook", {})]
+
+
+@pytest.mark.parametrize("call", ["send", "trigger_intent", "append_events"])
+async def test_a_slow_rasa_is_unavailable(rasa: tuple[FakeRasa, RasaClient], call: str) -> None:
+    fake, client = rasa
+    fake.delay = TIMEOUT * 5
+    arguments: dict[str, Any] = {
+        "send": ("chat 1", "hi"), "trigger_intent": ("chat 1", "handback"),
+        "append_events": ("chat 1", []),
+    }  # fmt: skip
+
+    with pytest.raises(RasaUnavailable, match="TimeoutError"):
+        await getattr(client, call)(*arguments[call])
+
+
+async def test_a_slow_rasa_is_not_ready(rasa: tuple[FakeRasa, RasaClient]) -> None:
+    fake, client = rasa
+    fake.delay = TIMEOUT * 5
+
+    assert await client.ready() is False
+
+
+async def test_a_refused_token_is_unavailable_and_the_error_does_not_quote_it(
+    rasa: tuple[FakeRasa, RasaClient],
+) -> None:
+    fake, client = rasa
+    fake.status = 401
+
+    with pytest.raises(RasaUnavailable, match="HTTP 401") as raised:
+        await client.append_events("chat 1", [])
+    assert TOKEN not in str(raised.value)
+    assert await client.ready() is False
+
+
+async def test_no_server_is_unavailable() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+    client = RasaClient(f"http://127.0.0.1:{port}", token=TOKEN, timeout=TIMEOUT)
+    try:
+        with pytest.raises(RasaUnavailable):
+            await client.send("chat 1", "hi")
+    finally:
+        await client.close()
+
+
+@pytest.fixture
+def silent_rasa() -> Iterator[str]:
+    """A Rasa that accepts connections and never answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def test_health_says_503_when_rasa_is_too_slow(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, silent_rasa: str
+) -> None:
+    monkeypatch.setattr("handover.main.RASA_TIMEOUT_SECONDS", TIMEOUT)
+    database = f"sqlite:///{tmp_path}/health.db"
+    migrate(database)
+    settings = HandoverSettings(database_url=database, rasa_url=silent_rasa)
+
+    with TestClient(create_app(settings)) as gateway:
+        answer = gateway.get("/health")
+
+    assert answer.status_code == 503
+    assert answer.json()["rasa"] is False
