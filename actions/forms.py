@@ -102,11 +102,8 @@ class ValidateOrderForm(VerificationMixin, FormValidationAction):
     def validate_delivery_postcode(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        postcode = find_postcode(str(value or ""))
+        postcode = read_postcode(value, dispatcher)
         if postcode is None:
-            dispatcher.utter_message(
-                text="That doesn't look like a UK postcode. Please type it like SW1A 1AA."
-            )
             return {"delivery_postcode": None}
         order_number = str(tracker.get_slot("order_number"))
         conversation, order = conversation_subject(tracker.sender_id), order_subject(order_number)
@@ -128,6 +125,16 @@ class ValidateOrderForm(VerificationMixin, FormValidationAction):
             "type it again."
         )
         return {"delivery_postcode": None}
+
+
+def read_postcode(value: Any, dispatcher: CollectingDispatcher) -> str | None:
+    """The postcode the customer typed, or None after saying what one looks like."""
+    postcode = find_postcode(str(value or ""))
+    if postcode is None:
+        dispatcher.utter_message(
+            text="That doesn't look like a UK postcode. Please type it like SW1A 1AA."
+        )
+    return postcode
 
 
 def _order_locked(dispatcher: CollectingDispatcher) -> dict[str, Any]:
@@ -157,9 +164,4 @@ class ValidateOutageForm(FormValidationAction):
     def validate_postcode(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        postcode = find_postcode(str(value or ""))
-        if postcode is None:
-            dispatcher.utter_message(
-                text="That doesn't look like a UK postcode. Please type it like SW1A 1AA."
-            )
-        return {"postcode": postcode}
+        return {"postcode": read_postcode(value, dispatcher)}
