@@ -25,7 +25,7 @@ from handover.db import session_scope
 from handover.rasa import RasaClient, RasaUnavailable, to_socketio
 from handover.ratelimit import RateLimiter
 from handover.state import Owner, StateStore
-from handover.texts import LANGUAGES, WITHOUT_THE_BOT
+from handover.texts import LANGUAGES, WITHOUT_THE_BOT, line
 from handover.turns import Turns
 from handover.views import message_view
 
@@ -106,8 +106,7 @@ class Hub:
 
     async def _without_the_bot(self, conversation_id: str, said: str) -> list[dict[str, Any]]:
         """The gateway's own answer while Rasa is down: an apology, and a person on offer."""
-        known = await self.db(crud.get_conversation, conversation_id=conversation_id)
-        language = known.language if known and known.language in LANGUAGES else "en"
+        language = await self.language(conversation_id)
         texts = WITHOUT_THE_BOT[language]
         if said != REQUEST_HUMAN:
             button = {"title": texts["button"], "payload": REQUEST_HUMAN}
@@ -192,7 +191,7 @@ class Hub:
                 vulnerable=vulnerable,
                 context=context,
                 summary=context.get("summary"),
-                language=context.get("language") or known.language,
+                language=known.language or context.get("language"),  # the widget's first
                 customer_id=(context.get("profile") or {}).get("customer_id"),
             )
             await self.db(crud.open_handover, conversation_id=conversation_id, reason=reason)
@@ -229,7 +228,7 @@ class Hub:
         await self.db(crud.record_accept, conversation_id=conversation_id, agent=agent.username)
         name = agent.display_name or agent.username
         async with self._turns.take(conversation_id):  # after the bot's answer on its way
-            await self.system_message(conversation_id, f"{name} from our support team has joined.")
+            await self.tell(conversation_id, "joined", name=name)
             status = {"state": "assigned", "agent_name": name}
             await self.to_customer(conversation_id, "handover_status", status)
         await self.queue_changed()
@@ -260,7 +259,7 @@ class Hub:
             replies = await self.rasa.trigger_intent(conversation_id, HANDBACK_INTENT)
         except RasaUnavailable as error:
             logger.error("Rasa did not take the hand-back of %s: %s", conversation_id, error)
-            replies = [{"text": "You're back with the virtual assistant."}]
+            replies = [{"text": line(await self.language(conversation_id), "handed_back")}]
         await self.bot_says(conversation_id, replies)
 
     async def transfer(
@@ -281,7 +280,7 @@ class Hub:
                 crud.record_transfer, conversation_id=conversation_id, to_agent=target.username
             )
             name = target.display_name or target.username
-            await self.system_message(conversation_id, f"{name} from our team is taking over.")
+            await self.tell(conversation_id, "transferred", name=name)
             await self.to_customer(
                 conversation_id, "handover_status", {"state": "assigned", "agent_name": name}
             )
@@ -294,9 +293,7 @@ class Hub:
         ):
             raise Conflict("the conversation is not yours")
         await self.db(crud.record_transfer, conversation_id=conversation_id, to_skill=to_skill)
-        await self.system_message(
-            conversation_id, f"I'm passing you to our {to_skill} team: you're first in line."
-        )
+        await self.tell(conversation_id, "to_skill", skill=str(to_skill))
         await self.queue_changed()
 
     async def close(self, conversation_id: str, agent: Any) -> None:
@@ -304,16 +301,23 @@ class Hub:
         await self.store.close(conversation_id)
         await self.db(crud.set_conversation_state, conversation_id=conversation_id, state="closed")
         await self.db(crud.end_handover, conversation_id=conversation_id, outcome="closed")
-        name = agent.display_name or agent.username
-        await self.system_message(
-            conversation_id, f"{name} has closed the conversation. Thank you!"
-        )
+        await self.tell(conversation_id, "closed", name=agent.display_name or agent.username)
         await self.to_customer(conversation_id, "handover_status", {"state": "closed"})
 
     async def _owned_by(self, conversation_id: str, username: str) -> None:
         owner = await self.store.get(conversation_id)
         if owner.state != Owner.ASSIGNED or owner.agent != username:
             raise Conflict("the conversation is not yours")
+
+    async def language(self, conversation_id: str) -> str:
+        """The conversation's language, from its widget or its customer; "en" if not offered."""
+        known = await self.db(crud.get_conversation, conversation_id=conversation_id)
+        return known.language if known and known.language in LANGUAGES else "en"
+
+    async def tell(self, conversation_id: str, key: str, **values: str) -> None:
+        """Say the gateway's own `key` line (texts.py) in the conversation's language."""
+        text = line(await self.language(conversation_id), key, **values)
+        await self.system_message(conversation_id, text)
 
     async def system_message(self, conversation_id: str, text: str) -> None:
         await self.db(crud.add_message, conversation_id=conversation_id, sender="system", text=text)
@@ -351,13 +355,9 @@ class Hub:
             await self.db(
                 crud.add_ticket, conversation_id=conversation_id, reference=reference, reason=reason
             )
-            text = (
-                f"Sorry, nobody from our team is free right now. I've passed your conversation "
-                f"on: your reference is {reference}, and we'll contact you within one working day."
-            )
+            await self.tell(conversation_id, "ticket", reference=reference)
         else:
-            text = "Sorry, nobody from our team is free right now. Please call us on 0800 000 0123."
-        await self.system_message(conversation_id, text)
+            await self.tell(conversation_id, "no_ticket")
         await self.to_customer(conversation_id, "handover_status", {"state": "bot"})
 
     # -- the queue --------------------------------------------------------------------------

@@ -35,11 +35,7 @@ async def requeue_after_grace(hub: Hub, agent: str, *, gone_at: float) -> None:
         )
         await hub.db(crud.end_handover, conversation_id=owner.conversation_id, outcome="requeued")
         await hub.db(crud.open_handover, conversation_id=owner.conversation_id, reason="requeued")
-        await hub.system_message(
-            owner.conversation_id,
-            "Sorry, we lost our connection to the person helping you. You're first in the "
-            "queue for the next member of our team.",
-        )
+        await hub.tell(owner.conversation_id, "requeued")
     await hub.queue_changed()
 
 

@@ -262,6 +262,8 @@
   function openChat(id) {
     var chat = chats[id];
     if (!chat) return;
+    // Until its packet arrives, nothing of the chat shown before may be read or answered here.
+    if (active !== id) closePanel();
     active = id; chat.unread = 0;
     api("GET", "/api/conversations/" + encodeURIComponent(id)).then(function (detail) {
       chat.detail = detail;
@@ -330,12 +332,16 @@
 
   // -- replying ------------------------------------------------------------------------------
   var box = $("reply-text");
-  function fillIn(text) {
-    var detail = active && chats[active].detail;
+  function fillIn(text, detail, french) {
+    // French has no "there": without a name, "Bonjour {customer}, ..." reads "Bonjour, ...".
+    if (french && !(detail && detail.profile && detail.profile.name)) text = text.replace(/,? ?\{customer\}/g, "");
     return text.replace(/\{customer\}/g, firstName(detail)).replace(/\{agent\}/g, (me.display_name || me.username).split(" ")[0]);
   }
   function insert(response) {
-    box.value = fillIn(response.text);
+    // The variant in the open conversation's language; English when the file has no French.
+    var detail = active && chats[active].detail;
+    var french = Boolean(detail && detail.language === "fr" && response.text_fr);
+    box.value = fillIn(french ? response.text_fr : response.text, detail, french);
     box.focus();
     box.setSelectionRange(box.value.length, box.value.length);
   }

@@ -151,6 +151,31 @@ def test_transfer_to_a_colleague_close_and_satisfaction(stack, browser: Browser)
         page.context.close()
 
 
+def test_a_french_chat_gets_the_french_canned_response_and_closing_line(
+    stack, browser: Browser
+) -> None:
+    ada = browser.new_page(viewport=DESKTOP)
+    console_sign_in(ada, stack.bot.gateway_url, "ada")
+    customer = browser.new_context(viewport=PHONE, locale="fr-FR").new_page()
+    open_widget(customer, stack.bot.gateway_url, lang="fr")
+    say(customer, "let me speak to a real person please", label="Votre message")
+    expect(customer.get_by_role("status")).to_contain_text("dans la file", timeout=WAIT_MS)
+    ada.get_by_role("button", name="Accept chat with Unverified customer").first.click()
+    log = customer.get_by_role("log")
+    expect(log).to_contain_text("ada, de notre équipe d'assistance, a rejoint", timeout=WAIT_MS)
+
+    reply = ada.get_by_label("Reply")
+    reply.fill("/hi")
+    reply.press("Tab")  # unverified: French drops the name instead of saying "there"
+    expect(reply).to_have_value(re.compile(r"^Bonjour, je suis ada, de l'équipe d'assistance"))
+    reply.press("Enter")
+    expect(log).to_contain_text("Bonjour, je suis ada", timeout=WAIT_MS)
+    ada.get_by_role("button", name="Close conversation").click()
+    expect(log).to_contain_text("ada a clôturé la conversation. Merci", timeout=WAIT_MS)
+    ada.close()
+    customer.context.close()
+
+
 # -- sessions: the console alone, on a gateway of its own with 6-second access tokens -------
 
 PASSWORD = "long-enough-1"

@@ -98,6 +98,18 @@ def test_french_interface(stack, browser: Browser) -> None:
         "Assistant virtuel", timeout=WAIT_MS
     )
     expect(page.locator(".nimbus-msg-user .nimbus-msg-who")).to_have_text("Vous")
+
+    headers = login(stack, "ada")  # the gateway's own lines follow the widget's language
+    say(page, "I want to talk to a human", label="Votre message")
+    expect(page.get_by_role("status")).to_contain_text("dans la file", timeout=WAIT_MS)
+    url = f"{stack.bot.gateway_url}/api/conversations/{session_id(page)}"
+    requests.post(f"{url}/accept", headers=headers, timeout=10).raise_for_status()
+    log = page.get_by_role("log")
+    expect(log).to_contain_text(
+        "ada, de notre équipe d'assistance, a rejoint la conversation.", timeout=WAIT_MS
+    )
+    requests.post(f"{url}/handback", headers=headers, timeout=10).raise_for_status()
+    expect(page.get_by_role("status")).not_to_contain_text("ada", timeout=WAIT_MS)
     page.get_by_role("button", name="Terminer la discussion").click()
     rating = page.get_by_role("group", name="Êtes-vous satisfait de cette discussion ?")
     expect(rating.get_by_role("button", name="1 – Très insatisfait")).to_be_focused()

@@ -151,20 +151,27 @@ def test_an_agent_lists_their_own_chats_and_the_team(client: TestClient) -> None
 
 def test_canned_responses_come_from_the_configured_file(database: str, tmp_path: Path) -> None:
     mine = tmp_path / "canned.yml"
-    mine.write_text("responses:\n  - {shortcut: /ok, title: OK, text: 'Done, {customer}.'}\n")
+    mine.write_text(
+        "responses:\n  - {shortcut: /ok, title: OK, text: 'Done, {customer}.'}\n"  # no French
+        "  - {shortcut: /hi, title: Hi, text: 'Hi {agent}', text_fr: 'Bonjour {agent}'}\n"
+    )
     settings = HandoverSettings(
         database_url=database, rasa_url="http://127.0.0.1:9", canned_responses_file=mine
     )
     with TestClient(create_app(settings)) as client:
         gene = login(client, "gene")
         answer = client.get("/api/agent/canned-responses", headers=gene).json()
-    assert answer == [{"shortcut": "/ok", "title": "OK", "text": "Done, {customer}."}]
+    assert answer == [
+        {"shortcut": "/ok", "title": "OK", "text": "Done, {customer}.", "text_fr": None},
+        {"shortcut": "/hi", "title": "Hi", "text": "Hi {agent}", "text_fr": "Bonjour {agent}"},
+    ]
 
 
 def test_the_default_canned_responses_are_usable() -> None:
     responses = load_canned_responses()
     assert len(responses) >= 5
     assert len({r.shortcut for r in responses}) == len(responses)
+    assert all(r.text_fr for r in responses), "every default response has its French"
 
 
 @pytest.mark.parametrize(
@@ -178,6 +185,12 @@ def test_the_default_canned_responses_are_usable() -> None:
         ),  # fmt: skip
         ("responses: [unclosed\n", "canned responses in"),
         ("responses:\n  - {shortcut: /hi, title: Hi}\n", "text"),
+        ("responses:\n  - {shortcut: /hi, title: Hi, text: 'Hi {name}'}\n", "unknown placeholder"),
+        (
+            "responses:\n  - {shortcut: /hi, title: Hi, text: 'Hi {customer}', text_fr: Bonjour}\n",
+            "same placeholders",
+        ),
+        ("responses:\n  - {shortcut: /hi, title: Hi, text: Hi, text_fr: ''}\n", "text_fr"),
     ],
 )
 def test_a_bad_canned_responses_file_is_refused_with_the_reason(
