@@ -48,20 +48,38 @@ class Customer:
             self.events.append((event, data))
             self.arrived.notify_all()
 
-    def wait(self, event: str, match: str = "", timeout: float = 20) -> tuple[str, Any]:
-        """The first `event` whose data contains `match`; fails after `timeout`."""
+    def wait(
+        self, event: str, match: str = "", timeout: float = 20, *, consume: bool = False
+    ) -> tuple[str, Any]:
+        """The first `event` whose data contains `match`; fails after `timeout`. With
+        `consume`, it and every event before it are forgotten: the next wait sees later ones."""
 
-        def found() -> tuple[str, Any] | None:
+        def found() -> tuple[int, tuple[str, Any]] | None:
             return next(
-                (e for e in self.events if e[0] == event and match in json.dumps(e[1])), None
+                (
+                    (i, e)
+                    for i, e in enumerate(self.events)
+                    if e[0] == event and match in json.dumps(e[1], ensure_ascii=False)
+                ),
+                None,
             )
 
         with self.arrived:
-            assert self.arrived.wait_for(found, timeout), f"no {event} with {match!r}"
-            return found()
+            if not self.arrived.wait_for(found, timeout):
+                seen = [e for e in self.events if e[0] in (event, "error")]
+                raise AssertionError(f"no {event} with {match!r} in {seen}")
+            index, hit = found()  # type: ignore[misc]
+            if consume:
+                del self.events[: index + 1]
+            return hit
 
     def say(self, text: str) -> None:
         self.sio.emit("user_uttered", {"message": text, "session_id": self.session_id})
+
+    def ask(self, text: str, expect: str) -> str:
+        """Say `text`; the bot's first later message containing `expect`."""
+        self.say(text)
+        return self.wait("bot_uttered", expect, timeout=30, consume=True)[1]["text"]
 
     def close(self) -> None:
         self.sio.disconnect()

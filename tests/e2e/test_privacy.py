@@ -8,23 +8,20 @@ text message itself.
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import stat
-import threading
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
-import socketio
 
 from bot.stack import ROOT
 from privacy.files import sqlite_path
 from privacy.settings import PrivacySettings
 from tests.e2e.conftest import AGENTS, Chat
+from tests.e2e.test_handover import Customer, login
 
 pytestmark = pytest.mark.e2e
 
@@ -52,54 +49,6 @@ class Person:
         )
 
 
-class Customer:
-    """A widget speaking the gateway's socket.io protocol (Rasa's, with a session secret)."""
-
-    def __init__(self, url: str) -> None:
-        self.events: list[tuple[str, Any]] = []
-        self.arrived = threading.Condition()
-        self.sio = socketio.Client(reconnection=False)
-        self.sio.on("*", self._record)
-        self.sio.connect(url, transports=["websocket"], wait_timeout=10)
-        self.sio.emit("session_request", {})
-        confirm = self.wait("session_confirm")[1]
-        self.session_id: str = confirm["session_id"]
-
-    def _record(self, event: str, data: Any = None) -> None:
-        with self.arrived:
-            self.events.append((event, data))
-            self.arrived.notify_all()
-
-    def wait(self, event: str, match: str = "", timeout: float = 30) -> tuple[str, Any]:
-        """The first `event` (not seen by an earlier wait) whose data contains `match`."""
-
-        def found() -> tuple[int, tuple[str, Any]] | None:
-            return next(
-                (
-                    (i, e)
-                    for i, e in enumerate(self.events)
-                    if e[0] == event and match in json.dumps(e[1], ensure_ascii=False)
-                ),
-                None,
-            )
-
-        with self.arrived:
-            if not self.arrived.wait_for(found, timeout):
-                seen = [e for e in self.events if e[0] in (event, "error")]
-                raise AssertionError(f"no {event} with {match!r} in {seen}")
-            index, hit = found()  # type: ignore[misc]
-            del self.events[: index + 1]
-            return hit
-
-    def ask(self, text: str, expect: str) -> str:
-        """Say `text`; the bot's first message containing `expect`."""
-        self.sio.emit("user_uttered", {"message": text})
-        return self.wait("bot_uttered", expect)[1]["text"]
-
-    def close(self) -> None:
-        self.sio.disconnect()
-
-
 @pytest.fixture
 def customer(stack) -> Customer:
     person = Customer(stack.bot.gateway_url)
@@ -110,18 +59,11 @@ def customer(stack) -> Customer:
 @pytest.fixture
 def nobody_online(stack) -> None:
     """Every agent away: a request for a person becomes a CRM ticket, as it does at night."""
-    for name, password in AGENTS.items():
-        login = requests.post(
-            f"{stack.bot.gateway_url}/api/agent/login",
-            json={"username": name, "password": password},
-            timeout=10,
-        )
-        login.raise_for_status()
-        headers = {"Authorization": f"Bearer {login.json()['token']}"}
+    for name in AGENTS:
         away = requests.post(
             f"{stack.bot.gateway_url}/api/agent/status",
             json={"status": "away"},
-            headers=headers,
+            headers=login(stack, name),
             timeout=10,
         )
         away.raise_for_status()
