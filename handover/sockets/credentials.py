@@ -18,10 +18,20 @@ import secrets
 _DOMAIN = b"switchboard:customer-session:v1\x00"
 
 
+def _sign(key: str, message: bytes) -> str:
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _matches(expected: str, given: object) -> bool:
+    """Whether `given` is the signature `expected`, compared in constant time."""
+    if not isinstance(given, str):
+        return False
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogatepass"))
+
+
 def session_secret(key: str, session_id: str) -> str:
     """The secret that goes with `session_id`."""
-    message = _DOMAIN + session_id.encode("utf-8", "surrogatepass")
-    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+    return _sign(key, _DOMAIN + session_id.encode("utf-8", "surrogatepass"))
 
 
 def new_session(key: str) -> tuple[str, str]:
@@ -32,21 +42,16 @@ def new_session(key: str) -> tuple[str, str]:
 
 def is_valid(key: str, session_id: object, secret: object) -> bool:
     """Whether `secret` proves that this gateway issued `session_id`."""
-    if not isinstance(session_id, str) or not isinstance(secret, str):
-        return False
-    expected = session_secret(key, session_id).encode()
-    return hmac.compare_digest(expected, secret.encode("utf-8", "surrogatepass"))
+    return isinstance(session_id, str) and _matches(session_secret(key, session_id), secret)
 
 
 def identity_hash(secret: str, customer_id: str) -> str:
     """What the host site's server computes for its signed-in customer."""
-    message = customer_id.encode("utf-8", "surrogatepass")
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    return _sign(secret, customer_id.encode("utf-8", "surrogatepass"))
 
 
 def is_valid_identity(secret: str, customer_id: object, customer_hash: object) -> bool:
     """Whether the host site vouched for `customer_id`."""
-    if not isinstance(customer_id, str) or not isinstance(customer_hash, str):
-        return False
-    expected = identity_hash(secret, customer_id).encode()
-    return hmac.compare_digest(expected, customer_hash.encode("utf-8", "surrogatepass"))
+    return isinstance(customer_id, str) and _matches(
+        identity_hash(secret, customer_id), customer_hash
+    )
