@@ -111,13 +111,14 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
         logger=False,
     )
     engine = make_engine(settings.database_url)
+    backends = ConnectorSettings()
     hub = Hub(
         settings=settings,
         store=make_store(settings.redis_url, namespace=settings.redis_namespace),
         sessions=session_factory(engine),
         rasa=RasaClient(settings.rasa_url, token=settings.rasa_token, timeout=RASA_TIMEOUT_SECONDS),
         sio=sio,
-        open_ticket=crm_ticket_opener(ConnectorSettings()),
+        open_ticket=crm_ticket_opener(backends),
         limiter=RateLimiter(settings.redis_url, namespace=f"{settings.redis_namespace}-limits"),
     )
     sio.register_namespace(CustomerNamespace(hub))
@@ -127,7 +128,7 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
         sessions=hub.sessions,
         tracker_store=tracker_engine(privacy.tracker_store_url),
         state=hub.store,
-        crm=build_backends(ConnectorSettings()).crm,
+        crm=build_backends(backends).crm,
     )
 
     @asynccontextmanager
