@@ -6,18 +6,16 @@ from __future__ import annotations
 import hmac
 import json
 import re
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from handover import crud
+from handover.agent_sessions import SignedIn, signed_in_with
 from handover.ids import SESSION_ID_PATTERN, is_session_id
 from handover.models import SUPERVISING_ROLES
 from handover.ratelimit import RateLimiter
-from handover.security import TokenClaims, read_token
 from handover.service import Hub
 
 bearer_scheme = HTTPBearer(auto_error=False)
@@ -50,28 +48,14 @@ def _unauthorised(detail: str) -> HTTPException:
     )
 
 
-@dataclass(frozen=True)
-class SignedIn:
-    """The agent behind a request, the session its token belongs to, and the token's claims."""
-
-    agent: Any
-    session: Any
-    claims: TokenClaims
-
-
 async def signed_in(hub: HubDep, credentials: Credentials) -> SignedIn:
     """The agent whose bearer token came with the request, if its session still lives."""
     if credentials is None:
         raise _unauthorised("missing bearer token")
-    claims = read_token(credentials.credentials, hub.settings.secret_key)
-    found = None
-    if claims is not None:
-        found = await hub.db(
-            crud.live_session_agent, session_id=claims.session_id, username=claims.username
-        )
-    if claims is None or found is None:
+    found = await signed_in_with(hub, credentials.credentials)
+    if found is None:
         raise _unauthorised("invalid or expired token, or signed out")
-    return SignedIn(agent=found[0], session=found[1], claims=claims)
+    return found
 
 
 SignedInDep = Annotated[SignedIn, Depends(signed_in)]

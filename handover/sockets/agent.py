@@ -6,8 +6,7 @@ from typing import Any
 
 import socketio
 
-from handover import crud
-from handover.security import read_token
+from handover.agent_sessions import signed_in_with
 from handover.service import Hub
 from handover.sockets.base import GuardedNamespace
 
@@ -45,16 +44,10 @@ class AgentNamespace(GuardedNamespace):
         self.hub = hub
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        token = bearer(auth, environ)
-        claims = read_token(token, self.hub.settings.secret_key) if token else None
-        found = None
-        if claims is not None:  # the session must still live: logout refuses its tokens
-            found = await self.hub.db(
-                crud.live_session_agent, session_id=claims.session_id, username=claims.username
-            )
-        if claims is None or found is None:
+        found = await signed_in_with(self.hub, bearer(auth, environ))
+        if found is None:  # a bad token, or a session ended by logout
             raise socketio.exceptions.ConnectionRefusedError("authentication failed")
-        agent = found[0]
+        agent, claims = found.agent, found.claims
         await self.save_session(sid, {"agent": agent.username})
         await self.enter_room(sid, session_room(claims.session_id))
         await self.enter_room(sid, "agents")
