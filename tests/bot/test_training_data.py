@@ -20,7 +20,7 @@ ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
 
 def _examples() -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+    for path in sorted((ROOT / "data" / "nlu").rglob("*.yml")):
         for block in yaml.safe_load(path.read_text()).get("nlu", []):
             if "intent" not in block:
                 continue
