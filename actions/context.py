@@ -7,6 +7,7 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from actions.common import HandoverReason, backends, is_verified
+from actions.formatting import DEFAULT_LANGUAGE
 from actions.transcript import REDACTED, transcript
 from connectors.errors import ConnectorError
 
@@ -32,7 +33,10 @@ REASONS = {
     HandoverReason.SENSITIVE_TOPIC: "a complaint or an upset customer",
 }
 # Slots an agent needs; secrets (date of birth, one-time code) never leave the tracker.
+# `language` is read by the gateway (`handover.rasa.bot_language`) to follow a customer who
+# switched language during the chat.
 SHARED_SLOTS = [
+    "language",
     "verified",
     "customer_id",
     "account_number",
@@ -102,7 +106,10 @@ def context_packet(tracker: Tracker, reason: HandoverReason) -> dict[str, Any]:
         "skill": SKILLS.get(business or "", "general"),
         "priority": "high" if reason == HandoverReason.SENSITIVE_TOPIC else "normal",
         "vulnerable": bool((customer or {}).get("vulnerable")),
-        "language": (customer or {}).get("language") or "en",
+        # The language the customer is chatting in; else the one their record gives.
+        "language": tracker.get_slot("language")
+        or (customer or {}).get("language")
+        or DEFAULT_LANGUAGE,
         "summary": f"{who} needs help with {topic}; {REASONS[reason]}.",
         "turns": turns(tracker),
         "slots": slots,

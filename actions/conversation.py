@@ -45,7 +45,7 @@ class ActionHandleFallback(Action):
         if misses_in_a_row(tracker) < 2:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
-        dispatcher.utter_message(text="Sorry, I'm still not understanding you.")
+        dispatcher.utter_message(response="utter_still_not_understood")
         return offer_human(dispatcher, HandoverReason.REPEATED_FALLBACK)
 
 

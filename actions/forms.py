@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import HandoverReason, backends, failure_slots, is_verified, offer_human
+from actions.formatting import language_of
 from actions.lockout import conversation_subject, order_subject, verification_guard
 from actions.parsing import find_order_number, find_postcode
 from actions.verification import VerificationMixin, refused_slots, verification_slots
@@ -91,13 +92,14 @@ class ValidateOrderForm(VerificationMixin, FormValidationAction):
             except ConnectorError as error:
                 return {**failure_slots(dispatcher, error), "order_number": None}
         failures = int(tracker.get_slot("order_lookup_failures") or 0) + 1
-        if failures < MAX_ORDER_LOOKUPS:
-            shown = order_number or "that"
-            dispatcher.utter_message(
-                text=f"I couldn't find order {shown}. Order numbers look like ORD-123456: could "
-                "you check it and type it again?"
-            )
-        return {"order_number": None, "order_lookup_failures": failures}
+        slots = {"order_number": None, "order_lookup_failures": failures}
+        if failures >= MAX_ORDER_LOOKUPS:  # the form ends; the task says it gave up
+            return slots
+        if order_number:
+            dispatcher.utter_message(response="utter_order_not_found", order_number=order_number)
+        else:
+            dispatcher.utter_message(response="utter_order_number_unreadable")
+        return slots
 
     def validate_delivery_postcode(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -112,7 +114,8 @@ class ValidateOrderForm(VerificationMixin, FormValidationAction):
             if verdict.locked:
                 return _order_locked(dispatcher)
             if not verdict.allowed:
-                return {**refused_slots(dispatcher, verdict), "delivery_postcode": None}
+                refused = refused_slots(dispatcher, verdict, language_of(tracker))
+                return {**refused, "delivery_postcode": None}
             found = backends().orders.get_order(order_number)
             if delivered_to(found, postcode):
                 return {"delivery_postcode": postcode}
@@ -121,19 +124,24 @@ class ValidateOrderForm(VerificationMixin, FormValidationAction):
         except ConnectorError as error:  # the orders system, or the attempt store
             return {**failure_slots(dispatcher, error), "delivery_postcode": None}
         dispatcher.utter_message(
-            text=f"That isn't the delivery postcode of order {order_number}. Please check it and "
-            "type it again."
+            response="utter_wrong_delivery_postcode", order_number=order_number
         )
         return {"delivery_postcode": None}
+
+
+def postcode_named(tracker: Tracker) -> bool:
+    """Whether the customer's latest message names a postcode, one we can check or not."""
+    message = tracker.latest_message or {}
+    if any(entity.get("entity") == "postcode" for entity in message.get("entities") or []):
+        return True
+    return find_postcode(message.get("text")) is not None
 
 
 def read_postcode(value: Any, dispatcher: CollectingDispatcher) -> str | None:
     """The postcode the customer typed, or None after saying what one looks like."""
     postcode = find_postcode(str(value or ""))
     if postcode is None:
-        dispatcher.utter_message(
-            text="That doesn't look like a UK postcode. Please type it like SW1A 1AA."
-        )
+        dispatcher.utter_message(response="utter_not_a_postcode")
     return postcode
 
 
@@ -145,7 +153,8 @@ def _order_locked(dispatcher: CollectingDispatcher) -> dict[str, Any]:
 
 
 class ValidateOutageForm(FormValidationAction):
-    """A postcode to check, unless the verified customer's service address can be used."""
+    """A postcode to check; for a verified customer who names none in this request, their
+    service address is checked (actions/outage.py), whatever postcode came up earlier."""
 
     def name(self) -> str:
         return "validate_outage_form"
@@ -157,7 +166,7 @@ class ValidateOutageForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        if tracker.get_slot("verified") and not tracker.get_slot("postcode"):
+        if is_verified(tracker) and not postcode_named(tracker):
             return []
         return domain_slots
 

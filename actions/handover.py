@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import HandoverReason, backends
 from actions.context import context_packet
+from actions.formatting import format_count, format_minutes, language_of
 from actions.transcript import transcript
 from connectors.crm import TicketRequest
 from connectors.errors import ConnectorError
@@ -19,9 +20,6 @@ from connectors.handover import HandoverAnswer, HandoverRequest
 from privacy.redaction import redact
 
 logger = logging.getLogger(__name__)
-
-PHONE = "0800 000 0123"
-
 
 COMPLAINT_INTENT = "complain"
 
@@ -38,16 +36,21 @@ def handover_reason(tracker: Tracker) -> HandoverReason:
     return HandoverReason.CUSTOMER_REQUEST
 
 
-def queued_text(answer: HandoverAnswer) -> str:
-    """What the customer hears when the conversation joins the queue."""
-    text = "I'm passing you to a member of our team, with everything you've told me."
-    if answer.position:
-        text += f" You're number {answer.position} in the queue"
-        if answer.estimated_wait_seconds is not None:
-            minutes = max(1, round(answer.estimated_wait_seconds / 60))
-            text += f", and the wait is about {minutes} minute{'s' if minutes > 1 else ''}"
-        text += "."
-    return text
+def utter_queued(dispatcher: CollectingDispatcher, answer: HandoverAnswer, language: str) -> None:
+    """Tell the customer the conversation joined the queue: their place and wait if known."""
+    if not answer.position:
+        dispatcher.utter_message(response="utter_handover_queued")
+        return
+    position = format_count(answer.position, language=language)
+    if answer.estimated_wait_seconds is None:
+        dispatcher.utter_message(response="utter_handover_queued_position", position=position)
+        return
+    minutes = max(1, round(answer.estimated_wait_seconds / 60))
+    dispatcher.utter_message(
+        response="utter_handover_queued_wait",
+        position=position,
+        wait=format_minutes(minutes, language=language),
+    )
 
 
 class ActionHandover(Action):
@@ -61,9 +64,7 @@ class ActionHandover(Action):
     ) -> list[EventType]:
         reason = handover_reason(tracker)
         if reason == HandoverReason.SENSITIVE_TOPIC:
-            dispatcher.utter_message(
-                text="I'm sorry about this. It needs a person, so I'll pass you to our team."
-            )
+            dispatcher.utter_message(response="utter_handover_complaint")
         events: list[EventType] = [SlotSet("pending_offer", None), SlotSet("handover_reason", None)]
         context = context_packet(tracker, reason)
         request = HandoverRequest(
@@ -75,7 +76,7 @@ class ActionHandover(Action):
             logger.warning("handover gateway unavailable: %s", error)
         else:
             if answer.status in ("queued", "assigned"):
-                dispatcher.utter_message(text=queued_text(answer))
+                utter_queued(dispatcher, answer, language_of(tracker))
                 return events
             logger.info("no handover for %s: %s", tracker.sender_id, answer.why)
         self._ticket(dispatcher, tracker, reason, context)
@@ -101,13 +102,6 @@ class ActionHandover(Action):
             )
         except ConnectorError as error:
             logger.error("handover ticket failed: %s", error)
-            dispatcher.utter_message(
-                text=f"Sorry, I couldn't pass your conversation to our team just now. Please call "
-                f"us on {PHONE} (Mon-Fri 8:00-20:00, Sat 9:00-17:00) and we'll help you there."
-            )
+            dispatcher.utter_message(response="utter_handover_failed")
             return
-        dispatcher.utter_message(
-            text=f"I've passed our conversation to our support team. Your reference is "
-            f"{ticket.ticket_id}. Someone will contact you within one working day, or you can "
-            f"call {PHONE} and quote it."
-        )
+        dispatcher.utter_message(response="utter_handover_ticket", ticket_id=ticket.ticket_id)

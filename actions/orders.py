@@ -6,8 +6,6 @@ verified owner, or to whoever gives its number and delivery postcode; to nobody 
 
 from __future__ import annotations
 
-from typing import Any
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -19,42 +17,77 @@ from actions.common import (
     backends,
     is_verified,
     locked_out,
-    long_date,
     offer_human,
     unverified_reply,
 )
+from actions.formatting import (
+    format_count,
+    format_long_date,
+    format_moment,
+    labelled,
+    language_of,
+    plural_category,
+)
 from actions.forms import MAX_ORDER_LOOKUPS, NO_ORDER_NUMBER, delivered_to
 from connectors.errors import ConnectorError
-from connectors.orders import Order
+from connectors.orders import OPEN_STATUSES, Order, OrderEvent
 
-STATUS_TEXT = {
-    "processing": "is being prepared",
-    "shipped": "is on its way",
-    "delivered": "was delivered",
-    "lost": "has been reported lost by the carrier",
-    "cancelled": "was cancelled",
-}
 EVENTS_SHOWN = 3
 
 
-def describe_order(order: Any) -> str:
-    """Status, carrier, ETA and last tracking events of an order."""
-    text = f"Order {order.order_number} {STATUS_TEXT.get(order.status, order.status)}."
-    if order.carrier:
-        text += f" Carrier: {order.carrier}"
-        text += f", tracking number {order.tracking_number}." if order.tracking_number else "."
-    if order.eta and order.status in ("processing", "shipped"):
-        text += f" Expected delivery: {long_date(order.eta)}."
-    if order.status == "lost":
-        text += " We'll send a replacement or a refund: a member of our team can arrange it."
+def utter_order(dispatcher: CollectingDispatcher, order: Order, language: str) -> None:
+    """An order's status; its carrier and expected delivery; its latest tracking events."""
+    utter_status(dispatcher, order)
+    utter_delivery(dispatcher, order, language)
     recent = order.events[-EVENTS_SHOWN:]
     if recent:
-        text += "\nLatest updates:\n" + "\n".join(
-            f"- {event.timestamp:%d %b %H:%M}: {event.description}"
-            + (f" ({event.location})" if event.location else "")
-            for event in reversed(recent)
-        )
-    return text
+        updates = "\n".join(update_line(event, language) for event in reversed(recent))
+        dispatcher.utter_message(response="utter_order_updates", updates=updates)
+
+
+def utter_status(dispatcher: CollectingDispatcher, order: Order) -> None:
+    """Where the order is, in one sentence."""
+    number = order.order_number
+    match order.status:
+        case "processing":
+            dispatcher.utter_message(response="utter_order_status_processing", order_number=number)
+        case "shipped":
+            dispatcher.utter_message(response="utter_order_status_shipped", order_number=number)
+        case "delivered":
+            dispatcher.utter_message(response="utter_order_status_delivered", order_number=number)
+        case "lost":
+            dispatcher.utter_message(response="utter_order_status_lost", order_number=number)
+        case "cancelled":
+            dispatcher.utter_message(response="utter_order_status_cancelled", order_number=number)
+
+
+def utter_delivery(dispatcher: CollectingDispatcher, order: Order, language: str) -> None:
+    """The carrier, tracking number and expected delivery date: those that are known."""
+    values: dict[str, str] = {}
+    if order.carrier:
+        values["carrier"] = order.carrier
+        if order.tracking_number:
+            values["tracking_number"] = order.tracking_number
+    if order.eta and order.status in OPEN_STATUSES:
+        values["eta"] = format_long_date(order.eta, language=language)
+    match sorted(values):
+        case ["carrier", "eta", "tracking_number"]:
+            dispatcher.utter_message(response="utter_order_delivery_tracking_eta", **values)
+        case ["carrier", "tracking_number"]:
+            dispatcher.utter_message(response="utter_order_delivery_tracking", **values)
+        case ["carrier", "eta"]:
+            dispatcher.utter_message(response="utter_order_delivery_carrier_eta", **values)
+        case ["carrier"]:
+            dispatcher.utter_message(response="utter_order_delivery_carrier", **values)
+        case ["eta"]:
+            dispatcher.utter_message(response="utter_order_delivery_eta", **values)
+
+
+def update_line(event: OrderEvent, language: str) -> str:
+    """`- 20 Nov 08:30: Handed to DPD (Birmingham hub)`: the carrier's words, our dates."""
+    where = f" ({event.location})" if event.location else ""
+    when = format_moment(event.timestamp, language=language)
+    return labelled(f"- {when}", event.description + where, language=language)
 
 
 def _reset() -> list[EventType]:
@@ -84,7 +117,7 @@ class ActionTrackOrder(Action):
         if tracker.get_slot("task_failed"):
             return [*_reset(), SlotSet("task_failed", False)]
         if (tracker.get_slot("order_lookup_failures") or 0) >= MAX_ORDER_LOOKUPS:
-            dispatcher.utter_message(text="Sorry, I still can't find that order.")
+            dispatcher.utter_message(response="utter_order_still_not_found")
             return _reset() + offer_human(dispatcher, HandoverReason.ORDER_NOT_FOUND)
         order_number = tracker.get_slot("order_number")
         if order_number == NO_ORDER_NUMBER:
@@ -96,20 +129,14 @@ class ActionTrackOrder(Action):
         except ConnectorError as error:
             return _reset() + backend_failure(dispatcher, error)
         if may_see(order, tracker):
-            dispatcher.utter_message(text=describe_order(order))
+            utter_order(dispatcher, order, language_of(tracker))
             return _reset()
         if is_verified(tracker):
-            dispatcher.utter_message(
-                text=f"I can only show orders placed on your account, and {order_number} isn't "
-                "one of them."
-            )
+            dispatcher.utter_message(response="utter_order_not_yours", order_number=order_number)
             return _reset()
         if tracker.get_slot("verification_locked"):
             return _reset() + locked_out(dispatcher)
-        dispatcher.utter_message(
-            text=f"I can't show order {order_number} without its delivery postcode or your "
-            "account details."
-        )
+        dispatcher.utter_message(response="utter_order_needs_postcode", order_number=order_number)
         return _reset()
 
     def _open_orders(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
@@ -118,9 +145,14 @@ class ActionTrackOrder(Action):
         except ConnectorError as error:
             return backend_failure(dispatcher, error)
         if not orders:
-            dispatcher.utter_message(text="You have no open orders at the moment.")
+            dispatcher.utter_message(response="utter_no_open_orders")
             return []
-        dispatcher.utter_message(text=f"You have {len(orders)} open order(s):")
+        language = language_of(tracker)
+        count = format_count(len(orders), language=language)
+        if plural_category(len(orders), language=language) == "one":
+            dispatcher.utter_message(response="utter_open_orders_one", count=count)
+        else:
+            dispatcher.utter_message(response="utter_open_orders_other", count=count)
         for order in orders:
-            dispatcher.utter_message(text=describe_order(order))
+            utter_order(dispatcher, order, language)
         return []

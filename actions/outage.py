@@ -2,38 +2,56 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import backend_failure, backends, is_verified
+from actions.formatting import format_day_month, format_time_of_day, language_of
+from actions.forms import postcode_named
 from actions.transcript import transcript
 from connectors.crm import TicketRequest
 from connectors.errors import ConnectorError
+from connectors.network import Incident
 
-TROUBLESHOOTING = (
-    "Some things that often help:\n"
-    "- Restart your router: switch it off at the wall, wait 30 seconds, switch it back on.\n"
-    "- Check the cables between the wall socket and the router are pushed in firmly.\n"
-    "- For mobile, switch flight mode on and off, or restart your phone.\n"
-    "- For TV, restart the box and check the cable from the wall."
-)
+# The services an incident affects are listed inside one sentence: a list of names cannot be
+# one of the domain's responses, so each language's names are here.
+SERVICE_NAMES = {
+    "en": {"broadband": "broadband", "mobile": "mobile", "tv": "TV", "landline": "landline"},
+    "fr": {"broadband": "internet", "mobile": "mobile", "tv": "TV", "landline": "téléphone fixe"},
+}
 
 
-def describe_incident(incident: Any) -> str:
+def utter_incident(dispatcher: CollectingDispatcher, incident: Incident, language: str) -> None:
     """What is affected, what is being done, and when it should be fixed."""
-    services = ", ".join(incident.services)
-    text = f"{incident.title} (affecting {services}; status: {incident.status})."
+    names = SERVICE_NAMES.get(language, SERVICE_NAMES["en"])
+    services = ", ".join(names[service] for service in incident.services)
+    values = {"title": incident.title, "services": services}
     if incident.eta:
-        text += f" We expect it to be fixed by {incident.eta:%H:%M on %d %B}."
-    return text
+        values["eta_time"] = format_time_of_day(incident.eta, language=language)
+        values["eta_date"] = format_day_month(incident.eta, language=language)
+    match incident.status, incident.eta is not None:
+        case "investigating", False:
+            dispatcher.utter_message(response="utter_incident_investigating", **values)
+        case "investigating", True:
+            dispatcher.utter_message(response="utter_incident_investigating_eta", **values)
+        case "fixing", False:
+            dispatcher.utter_message(response="utter_incident_fixing", **values)
+        case "fixing", True:
+            dispatcher.utter_message(response="utter_incident_fixing_eta", **values)
+        case "monitoring", False:
+            dispatcher.utter_message(response="utter_incident_monitoring", **values)
+        case "monitoring", True:
+            dispatcher.utter_message(response="utter_incident_monitoring_eta", **values)
 
 
 class ActionCheckOutage(Action):
-    """Active incidents at the postcode given, or at the verified customer's address."""
+    """Active incidents at the postcode named, else at the verified customer's service address.
+
+    A verified customer who names no postcode in this request gets their service address
+    checked, not a postcode the conversation held from an earlier check.
+    """
 
     def name(self) -> str:
         return "action_check_outage"
@@ -45,7 +63,7 @@ class ActionCheckOutage(Action):
         postcode = tracker.get_slot("postcode")
         events: list[EventType] = []
         try:
-            if not postcode and is_verified(tracker):
+            if is_verified(tracker) and not postcode_named(tracker):
                 customer = clients.crm.get_customer(tracker.get_slot("customer_id"))
                 postcode = customer.service_address.postcode
                 events.append(SlotSet("postcode", postcode))
@@ -53,24 +71,18 @@ class ActionCheckOutage(Action):
         except ConnectorError as error:
             return backend_failure(dispatcher, error)
         except ValueError:  # the network system only knows UK postcodes
-            dispatcher.utter_message(text=f"Sorry, {postcode} isn't a UK postcode I can check.")
+            dispatcher.utter_message(response="utter_postcode_not_checkable", postcode=postcode)
             return [SlotSet("postcode", None)]
         if incidents:
-            intro = f"Yes, there is a known problem near {postcode}:"
-            dispatcher.utter_message(text="\n".join([intro, *map(describe_incident, incidents)]))
-            dispatcher.utter_message(
-                text="You don't need to report it: we'll fix it as soon as we can."
-            )
+            dispatcher.utter_message(response="utter_known_problem", postcode=postcode)
+            language = language_of(tracker)
+            for incident in incidents:
+                utter_incident(dispatcher, incident, language)
+            dispatcher.utter_message(response="utter_no_report_needed")
             return events + [SlotSet("pending_offer", None)]
-        dispatcher.utter_message(text=f"There's no known incident near {postcode} right now.")
-        dispatcher.utter_message(text=TROUBLESHOOTING)
-        dispatcher.utter_message(
-            text="If it still doesn't work, shall I open a fault ticket for an engineer?",
-            buttons=[
-                {"title": "Yes, open a ticket", "payload": "/affirm"},
-                {"title": "No, thanks", "payload": "/deny"},
-            ],
-        )
+        dispatcher.utter_message(response="utter_no_incident", postcode=postcode)
+        dispatcher.utter_message(response="utter_troubleshooting")
+        dispatcher.utter_message(response="utter_offer_fault_ticket")
         return events + [SlotSet("pending_offer", "ticket")]
 
 
@@ -98,8 +110,5 @@ class ActionOpenFaultTicket(Action):
             )
         except ConnectorError as error:
             return [SlotSet("pending_offer", None), *backend_failure(dispatcher, error)]
-        dispatcher.utter_message(
-            text=f"I've opened fault ticket {ticket.ticket_id}. An engineer will look into it and "
-            "contact you within one working day."
-        )
+        dispatcher.utter_message(response="utter_fault_ticket_opened", ticket_id=ticket.ticket_id)
         return [SlotSet("pending_offer", None)]

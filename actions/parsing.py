@@ -12,6 +12,14 @@ _BETWEEN_DIGITS = re.compile(r"(?<=[0-9])[\s-](?=[0-9])")
 _ACCOUNT = re.compile(r"(?<![0-9])3[0-9]{7}(?![0-9])")
 _ORDER = re.compile(r"(?<![0-9])([0-9]{6})(?![0-9])")
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})\b", re.IGNORECASE)
+# "I don't know it", "I've lost it", "je ne le connais pas", "j'ai oublié": in English and French.
+_UNKNOWN = re.compile(
+    r"\b(?:don['’]?t|do not|dunno|no idea|not sure|can['’]?t|cannot|forg[eo]t(?:ten)?|lost"
+    r"|haven['’]?t|never (?:had|got))\b"
+    r"|\b(?:sai[st] pas|connais pas|ai pas|(?:re)?trouve pas|rappelle pas|souviens (?:pas|plus)"
+    r"|aucune id[ée]e|oubli[ée]e?|perdu|jsp|chais pas)\b",
+    re.IGNORECASE,
+)
 
 
 def _clip(text: str | None) -> str:
@@ -37,3 +45,8 @@ def find_postcode(text: str | None) -> str | None:
         if is_uk_postcode(candidate):
             return format_postcode(candidate)
     return None
+
+
+def says_unknown(text: str | None) -> bool:
+    """Whether the customer says they don't know, don't have or can't find what was asked."""
+    return _UNKNOWN.search(_clip(text)) is not None

@@ -8,7 +8,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import backend_failure, backends, is_verified, unverified_reply
+from actions.formatting import format_minutes, language_of
 from connectors.errors import ConnectorError
+from connectors.models import Channel
 
 
 class ActionResetPassword(Action):
@@ -25,13 +27,13 @@ class ActionResetPassword(Action):
         clients = backends()
         try:
             customer = clients.crm.get_customer(tracker.get_slot("customer_id"))
-            channel = "email" if customer.email else "sms"
+            channel: Channel = "email" if customer.email else "sms"
             reset = clients.identity.send_password_reset(customer.customer_id, channel)
         except ConnectorError as error:
             return backend_failure(dispatcher, error)
         dispatcher.utter_message(
-            text=f"I've sent a password reset link to {reset.sent_to}. It works for "
-            f"{reset.expires_in_minutes} minutes. For your security, never share your password: "
-            "nobody from Nimbus Telecom will ask for it, including me."
+            response="utter_password_reset_sent",
+            sent_to=reset.sent_to,
+            validity=format_minutes(reset.expires_in_minutes, language=language_of(tracker)),
         )
         return []

@@ -1,7 +1,10 @@
 """Identity verification shared by every form that needs a verified customer.
 
 A customer proves who they are once per conversation: account number, then either their date
-of birth or a one-time code sent to the contact on file. Every check is counted and rate-limited
+of birth or a one-time code sent to the contact on file. A wrong date of birth starts again from
+the account number (the number may be what is wrong); a wrong code is asked for again. A
+customer without their account number is offered a person: the CRM finds customers by account
+number only. Every check is counted and rate-limited
 by `actions.lockout`, outside the tracker: failed checks lock the conversation and the account
 (see there for the policy), whatever `/restart` or a new session does to the slots, which only
 mirror the lock. Dates of birth and codes are wiped from the tracker as soon as they have been
@@ -23,6 +26,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import HandoverReason, backends, failure_slots, offer_human
+from actions.formatting import LANGUAGES, format_minutes, language_of, utter_in
 from actions.lockout import (
     Subject,
     Verdict,
@@ -30,28 +34,61 @@ from actions.lockout import (
     conversation_subject,
     verification_guard,
 )
-from actions.parsing import MAX_INPUT_CHARS, find_account_number
+from actions.parsing import MAX_INPUT_CHARS, find_account_number, says_unknown
+from connectors.crm import Customer
 from connectors.errors import ConnectorError, NotFound
+from connectors.models import Channel
 
 # The `otp_id` of a code "sent" to an account that does not exist: its check fails unmade.
 NO_CHALLENGE = "none"
+# The `account_number` of a customer who said no when asked for it (domain.yml maps `deny`).
+NO_ACCOUNT_NUMBER = "unknown"
 VERIFICATION_SLOTS = ["account_number", "verification_method", "date_of_birth", "otp_code"]
 
-_OTP_WORDS = re.compile(r"\b(code|otp|one[- ]?time|text|sms|e-?mail|message|phone)\b", re.I)
-_DOB_WORDS = re.compile(r"\b(birth|dob|birthday|born|date)\b", re.I)
-_EMAIL_WORDS = re.compile(r"\be-?mail\b", re.I)
+# In English and in French.
+_OTP_WORDS = re.compile(
+    r"\b(code|otp|one[- ]?time|text|texto|sms|(e-?)?mail|courriel|message|phone|t[ée]l[ée]phone"
+    r"|portable)\b",
+    re.I,
+)
+_DOB_WORDS = re.compile(r"\b(birth|dob|birthday|born|date|naissance)\b", re.I)
+_EMAIL_WORDS = re.compile(r"\b((e-?)?mail|courriel)\b", re.I)
 _OTP_CODE = re.compile(r"(?<![\d-])(\d{6})(?!\d)")
+
+
+class _BilingualMonths(date_parser.parserinfo):
+    """dateutil's English month names, and the French ones with and without accents."""
+
+    MONTHS = [
+        ("Jan", "January", "janvier", "janv"),
+        ("Feb", "February", "février", "fevrier", "févr", "fevr"),
+        ("Mar", "March", "mars"),
+        ("Apr", "April", "avril", "avr"),
+        ("May", "mai"),
+        ("Jun", "June", "juin"),
+        ("Jul", "July", "juillet", "juil"),
+        ("Aug", "August", "août", "aout"),
+        ("Sep", "Sept", "September", "septembre"),
+        ("Oct", "October", "octobre"),
+        ("Nov", "November", "novembre"),
+        ("Dec", "December", "décembre", "decembre", "déc"),
+    ]
+
+
+_MONTHS = _BilingualMonths(dayfirst=True)
+_FIRST = re.compile(r"\b1(?:er|ère)\b", re.I)  # "le 1er mars"
 
 
 def parse_date_of_birth(text: str, today: date | None = None) -> date | None:
     """Read a full date of birth (day, month and year) from free text, UK order first."""
     if not text or len(text) > MAX_INPUT_CHARS:
         return None
+    text = _FIRST.sub("1", text)
     # Parsing twice with different defaults tells a missing day, month or year apart.
     first, second = datetime(1904, 1, 1), datetime(1908, 2, 2)
     try:
-        a = date_parser.parse(text, dayfirst=True, fuzzy=True, default=first)
-        b = date_parser.parse(text, dayfirst=True, fuzzy=True, default=second)
+        a = date_parser.parse(text, _MONTHS, dayfirst=True, fuzzy=True, default=first)
+        b = date_parser.parse(text, _MONTHS, dayfirst=True, fuzzy=True, default=second)
     except (ValueError, OverflowError):
         return None
     if a != b:
@@ -63,7 +100,10 @@ def parse_date_of_birth(text: str, today: date | None = None) -> date | None:
 
 
 def chosen_method(text: str) -> str | None:
-    """Which verification the customer asked for: "dob", "otp", or None if unclear."""
+    """Which verification the customer asked for: "dob", "otp", or None if unclear.
+
+    The buttons send the slot's own values, "dob" and "otp", which read the same way.
+    """
     if not text or len(text) > MAX_INPUT_CHARS:
         return None
     if parse_date_of_birth(text) or _DOB_WORDS.search(text):
@@ -81,14 +121,16 @@ def verification_slots(tracker: Tracker) -> list[str]:
     return ["account_number", "verification_method", proof]
 
 
-def refused_slots(dispatcher: CollectingDispatcher, verdict: Verdict) -> dict[str, Any]:
+def refused_slots(
+    dispatcher: CollectingDispatcher, verdict: Verdict, language: str
+) -> dict[str, Any]:
     """Slots (and what to say) for a check the guard refused; they cut the form short."""
     if verdict.locked:
         # The task's action explains the lock and offers a person.
         return {**_start_again(), "verification_locked": True}
     minutes = max(1, math.ceil(verdict.retry_after_seconds / 60))
     dispatcher.utter_message(
-        response="utter_too_many_attempts", minutes=f"{minutes} minute{'s' * (minutes > 1)}"
+        response="utter_too_many_attempts", minutes=format_minutes(minutes, language=language)
     )
     events = offer_human(dispatcher, HandoverReason.FAILED_VERIFICATION)
     return {**_start_again(), **{e["name"]: e["value"] for e in events}, "task_failed": True}
@@ -123,12 +165,12 @@ class VerificationMixin:
     def validate_account_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        account_number = find_account_number(str(value or ""))
+        text = str(value or "")
+        account_number = find_account_number(text)
         if account_number is None:
-            dispatcher.utter_message(
-                text="That doesn't look like an account number: it has 8 digits and starts "
-                "with 3, for example 30012345."
-            )
+            if value == NO_ACCOUNT_NUMBER or says_unknown(text):
+                return _without_account_number(dispatcher)
+            dispatcher.utter_message(response="utter_not_an_account_number")
             return {"account_number": None}
         conversation = conversation_subject(tracker.sender_id)
         try:
@@ -145,14 +187,15 @@ class VerificationMixin:
         text = str(value or "")
         method = chosen_method(text)
         if method is None:
-            dispatcher.utter_message(
-                text="Please choose: your date of birth, or a one-time code sent to you."
-            )
+            dispatcher.utter_message(response="utter_choose_verification_method")
             return {"verification_method": None}
         if method == "dob":
             dob = parse_date_of_birth(text)
             if dob is not None:  # they typed the date straight away
-                return {"verification_method": "dob", **self._check_dob(dob, dispatcher, tracker)}
+                return {
+                    "verification_method": "dob",
+                    **self._check_dob(dob, dispatcher, tracker, domain),
+                }
             return {"verification_method": "dob"}
         return self._send_code(text, dispatcher, tracker)
 
@@ -161,38 +204,35 @@ class VerificationMixin:
     ) -> dict[str, Any]:
         dob = parse_date_of_birth(str(value or ""))
         if dob is None:
-            dispatcher.utter_message(
-                text="Sorry, I couldn't read that as a date of birth. Please type it like "
-                "14/03/1985."
-            )
+            dispatcher.utter_message(response="utter_not_a_date_of_birth")
             return {"date_of_birth": None}
-        return self._check_dob(dob, dispatcher, tracker)
+        return self._check_dob(dob, dispatcher, tracker, domain)
 
     def validate_otp_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         match = _OTP_CODE.search(str(value or "")[:MAX_INPUT_CHARS])
         if not match:
-            dispatcher.utter_message(text="The code has 6 digits. Please type it as you got it.")
+            dispatcher.utter_message(response="utter_not_a_code")
             return {"otp_code": None}
         otp_id = tracker.get_slot("otp_id")
         if refused := _refused(dispatcher, tracker):
             return refused
         if otp_id == NO_CHALLENGE:
-            return _failed(dispatcher, tracker)
+            return _failed(dispatcher, tracker, same_code=True)
         try:
             result = backends().crm.check_otp(otp_id, match.group(1))
         except NotFound:
-            dispatcher.utter_message(text="That code has expired. Let's start again.")
+            dispatcher.utter_message(response="utter_code_expired")
             return {**_start_again(), "verification_method": None}
         except ConnectorError as error:
             return _stop_for_failure(dispatcher, error)
         if result.verified and result.customer_id:
-            return _verified(dispatcher, result.customer_id)
-        return _failed(dispatcher, tracker)
+            return _verified(dispatcher, tracker, domain, result.customer_id)
+        return _failed(dispatcher, tracker, same_code=True)
 
     def _check_dob(
-        self, dob: date, dispatcher: CollectingDispatcher, tracker: Tracker
+        self, dob: date, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         if refused := _refused(dispatcher, tracker):
             return refused
@@ -202,13 +242,13 @@ class VerificationMixin:
         except ConnectorError as error:
             return _stop_for_failure(dispatcher, error)
         if result.verified and result.customer_id:
-            return _verified(dispatcher, result.customer_id)
+            return _verified(dispatcher, tracker, domain, result.customer_id)
         return _failed(dispatcher, tracker)
 
     def _send_code(
         self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> dict[str, Any]:
-        channel = "email" if _EMAIL_WORDS.search(text) else "sms"
+        channel: Channel = "email" if _EMAIL_WORDS.search(text) else "sms"
         if refused := _refused(dispatcher, tracker):
             return refused
         try:
@@ -217,8 +257,10 @@ class VerificationMixin:
             otp_id = NO_CHALLENGE  # said the same way: whether the account exists stays unknown
         except ConnectorError as error:
             return _stop_for_failure(dispatcher, error)
-        to = "email address" if channel == "email" else "mobile number"
-        dispatcher.utter_message(response="utter_code_sent", to=to)
+        if channel == "email":
+            dispatcher.utter_message(response="utter_code_sent_email")
+        else:
+            dispatcher.utter_message(response="utter_code_sent_sms")
         return {"verification_method": "otp", "otp_id": otp_id}
 
 
@@ -230,18 +272,35 @@ def _start_again() -> dict[str, Any]:
     return {**_wiped(), "account_number": None, "verification_method": None}
 
 
-def _verified(dispatcher: CollectingDispatcher, customer_id: str) -> dict[str, Any]:
-    name = None
-    # The name is a nicety: verification itself has succeeded even if the CRM fails now.
+def adopted_language(customer: Customer, tracker: Tracker) -> dict[str, Any]:
+    """The customer's language from their record, unless the widget chose one: that choice wins."""
+    if tracker.get_slot("language_source") == "widget" or customer.language not in LANGUAGES:
+        return {}
+    return {"language": customer.language, "language_source": "customer"}
+
+
+def _verified(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, customer_id: str
+) -> dict[str, Any]:
+    customer = None
+    # The record is a nicety (a name, a language): verification has succeeded even if the CRM
+    # fails now.
     with suppress(ConnectorError):
-        name = backends().crm.get_customer(customer_id).first_name
-    dispatcher.utter_message(text=f"Thanks{' ' + name if name else ''}, you're verified.")
+        customer = backends().crm.get_customer(customer_id)
+    name = customer.first_name if customer else None
+    adopted = adopted_language(customer, tracker) if customer else {}
+    switched = adopted.get("language") if adopted.get("language") != language_of(tracker) else None
+    if name:
+        utter_in(dispatcher, domain, "utter_verified_named", switched, name=name)
+    else:
+        utter_in(dispatcher, domain, "utter_verified", switched)
     return {
         **_wiped(),
         "verified": True,
         "customer_id": customer_id,
         "customer_name": name,
         "verification_failures": 0,
+        **adopted,
     }
 
 
@@ -258,10 +317,13 @@ def _refused(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, An
         verdict = verification_guard().begin_check(*_subjects(tracker))
     except ConnectorError as error:
         return _stop_for_failure(dispatcher, error)
-    return None if verdict.allowed else refused_slots(dispatcher, verdict)
+    return None if verdict.allowed else refused_slots(dispatcher, verdict, language_of(tracker))
 
 
-def _failed(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+def _failed(
+    dispatcher: CollectingDispatcher, tracker: Tracker, *, same_code: bool = False
+) -> dict[str, Any]:
+    """Count a failed check; then start again, or with `same_code` ask for the code again."""
     failures = int(tracker.get_slot("verification_failures") or 0) + 1
     try:
         locked = verification_guard().record_failure(*_subjects(tracker))
@@ -270,10 +332,21 @@ def _failed(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any
     if locked:
         # The form's required slots become empty, which ends it; the task says why.
         return {**_start_again(), "verification_failures": failures, "verification_locked": True}
-    dispatcher.utter_message(
-        text="Sorry, those details don't match our records. Let's try again from the start."
-    )
+    if same_code:
+        # A mistyped code is the likely mistake: the code already sent still holds.
+        dispatcher.utter_message(response="utter_wrong_code")
+        return {"otp_code": None, "verification_failures": failures}
+    dispatcher.utter_message(response="utter_details_do_not_match")
     return {**_start_again(), "verification_failures": failures}
+
+
+def _without_account_number(dispatcher: CollectingDispatcher) -> dict[str, Any]:
+    """Where to find the number, and a person, who can check who they are another way."""
+    dispatcher.utter_message(response="utter_no_account_number")
+    # Accepting the offer is asking for a person; the agent's summary says so.
+    events = offer_human(dispatcher, HandoverReason.CUSTOMER_REQUEST)
+    # `task_failed` ends the form; the task's action then says nothing more.
+    return {**{e["name"]: e["value"] for e in events}, "account_number": None, "task_failed": True}
 
 
 def _stop_for_failure(dispatcher: CollectingDispatcher, error: ConnectorError) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from sanic.response import HTTPResponse
 
 from bot.settings import BotSettings, describe
 from connectors.settings import ConnectorSettings
+from nlu.language import detector
 from privacy.logging import install_log_redaction
 
 ACTIONS_PACKAGE = "actions"
@@ -62,6 +63,10 @@ def main() -> int:
     utils.configure_colored_logging("INFO")
     utils.update_sanic_log_level()
     install_log_redaction()
+    # lingua's models take ~0.5 s to load: here, before the port opens (so /health answers only
+    # once the server is ready, and quickly), not on the first customer message. Sanic forks
+    # its workers after this, and each inherits the built detector.
+    detector()
     app = create_app(ACTIONS_PACKAGE, token=settings.action_token)
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
     # No access log: each request's URL carries the token.

@@ -114,7 +114,9 @@ def main() -> int:
     # A throwaway stack on loopback: the development placeholders are fine here.
     bot = BotSettings(
         environment="development",
-        rasa_port=free_port(), action_port=free_port(), gateway_port=free_port(),
+        rasa_port=free_port(),
+        action_port=free_port(),
+        gateway_port=free_port(),
     )
     backends = ConnectorSettings(
         environment="development",

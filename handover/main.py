@@ -72,9 +72,13 @@ def crm_ticket_opener(settings: ConnectorSettings) -> Any:
     return open_ticket
 
 
+DEMO_TITLES = {"en": "Nimbus Telecom help", "fr": "Aide Nimbus Telecom"}
+
+
 def demo_page(lang: str) -> str:
     """The demo site with the widget in `lang` (the widget marks its own element's language)."""
     page = (STATIC / "demo.html").read_text(encoding="utf-8")
+    page = page.replace(f'data-title="{DEMO_TITLES["en"]}"', f'data-title="{DEMO_TITLES[lang]}"')
     return page.replace('data-lang="en"', f'data-lang="{lang}"')
 
 

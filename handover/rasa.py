@@ -12,6 +12,8 @@ from urllib.parse import quote
 
 import aiohttp
 
+from handover.texts import LANGUAGES
+
 
 class RasaUnavailable(Exception):
     """Rasa did not answer, or answered with an error."""
@@ -48,9 +50,17 @@ class RasaClient:
         """A call to Rasa's HTTP API, with the token."""
         return await self._request(method, path, params={"token": self._token}, **kwargs)
 
-    async def send(self, conversation_id: str, text: str) -> list[dict[str, Any]]:
-        """A customer message through the REST channel; the bot's answers."""
-        body = {"sender": conversation_id, "message": text}
+    async def send(
+        self, conversation_id: str, text: str, *, language: str | None = None
+    ) -> list[dict[str, Any]]:
+        """A customer message through the REST channel; the bot's answers.
+
+        `language` is the one the customer's widget stated: Rasa puts the body's `metadata`
+        on the message, where the bot's language decision reads it (actions/language.py).
+        """
+        body: dict[str, Any] = {"sender": conversation_id, "message": text}
+        if language in LANGUAGES:
+            body["metadata"] = {"language": language}
         return await self._request("POST", "/webhooks/rest/webhook", json=body) or []
 
     async def trigger_intent(self, conversation_id: str, intent: str) -> list[dict[str, Any]]:
@@ -75,6 +85,16 @@ class RasaClient:
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+def bot_language(context: dict[str, Any]) -> str | None:
+    """The bot's `language` slot in the context packet of a handover, if one we speak.
+
+    It outranks the widget's: the bot follows a customer who changed language.
+    """
+    slots = context.get("slots")
+    language = slots.get("language") if isinstance(slots, dict) else None
+    return language if language in LANGUAGES else None
 
 
 def to_socketio(message: dict[str, Any]) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from handover import crud, watchers
 from handover.config import HandoverSettings
 from handover.customer_input import REQUEST_HUMAN, check_command, quick_replies
 from handover.db import session_scope
-from handover.rasa import RasaClient, RasaUnavailable, to_socketio
+from handover.rasa import RasaClient, RasaUnavailable, bot_language, to_socketio
 from handover.ratelimit import RateLimiter
 from handover.state import Owner, StateStore
 from handover.texts import LANGUAGES, WITHOUT_THE_BOT, line
@@ -98,7 +98,8 @@ class Hub:
                 await self.to_agents("customer_message", event, agent=owner.agent)
                 return
             try:
-                replies = await self.rasa.send(conversation_id, text)
+                widget = await self.stated_language(conversation_id)
+                replies = await self.rasa.send(conversation_id, text, language=widget)
             except (RasaUnavailable, asyncio.TimeoutError) as error:
                 logger.error("Rasa did not answer for %s: %r", conversation_id, error)
                 replies = await self._without_the_bot(conversation_id, text.strip())
@@ -191,7 +192,7 @@ class Hub:
                 vulnerable=vulnerable,
                 context=context,
                 summary=context.get("summary"),
-                language=known.language or context.get("language"),  # the widget's first
+                language=bot_language(context) or known.language or context.get("language"),
                 customer_id=(context.get("profile") or {}).get("customer_id"),
             )
             await self.db(crud.open_handover, conversation_id=conversation_id, reason=reason)
@@ -309,10 +310,14 @@ class Hub:
         if owner.state != Owner.ASSIGNED or owner.agent != username:
             raise Conflict("the conversation is not yours")
 
+    async def stated_language(self, conversation_id: str) -> str | None:
+        """The language the widget stated (or the bot spoke at the latest handover), if any."""
+        known = await self.db(crud.get_conversation, conversation_id=conversation_id)
+        return known.language if known and known.language in LANGUAGES else None
+
     async def language(self, conversation_id: str) -> str:
         """The conversation's language, from its widget or its customer; "en" if not offered."""
-        known = await self.db(crud.get_conversation, conversation_id=conversation_id)
-        return known.language if known and known.language in LANGUAGES else "en"
+        return await self.stated_language(conversation_id) or "en"
 
     async def tell(self, conversation_id: str, key: str, **values: str) -> None:
         """Say the gateway's own `key` line (texts.py) in the conversation's language."""

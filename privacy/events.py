@@ -2,6 +2,10 @@
 
 The context rule: while a form asks for a secret slot (`requested_slot` is `date_of_birth` or
 `otp_code`), whatever the customer types is the secret, and is replaced whole.
+
+A bot event's `metadata` holds the values its response was filled with (Rasa's
+`RemoteAction._utter_responses` puts the action's `utter_message(response=..., **values)` there):
+they get the same redaction as the text they were put into.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ def asked_slots(events: Iterable[dict[str, Any]]) -> list[str | None]:
 
 
 def redact_events(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Copies of `events` (Rasa's dict form) with user text, entities and secret slots redacted."""
+    """Copies of `events` (Rasa's dict form) with messages, entities, slots and bot metadata
+    redacted."""
     events = list(events)
     return [
         redact_event(event, slot) for event, slot in zip(events, asked_slots(events), strict=True)
@@ -53,8 +58,11 @@ def redact_event(event: dict[str, Any], asked_slot: str | None = None) -> dict[s
             if isinstance(parse_data.get("text"), str):
                 parse_data["text"] = redact_answer(parse_data["text"], asked_slot)
             _redact_entities(parse_data.get("entities"), asked_slot)
-    elif kind == "bot" and isinstance(event.get("text"), str):
-        event["text"] = redact(event["text"])
+    elif kind == "bot":
+        if isinstance(event.get("text"), str):
+            event["text"] = redact(event["text"])
+        if "metadata" in event:
+            event["metadata"] = _redact_strings(event["metadata"])
     elif kind == "slot":
         event["value"] = redact_slot(event.get("name"), event.get("value"))
     else:
@@ -70,6 +78,18 @@ def redact_slot(name: Any, value: Any) -> Any:
         return SECRET_SLOTS[name]
     if isinstance(value, str):
         return redact(value, keep=KEPT_IN_SLOTS)
+    return value
+
+
+def _redact_strings(value: Any) -> Any:
+    """`value` with every string inside it (through dicts and lists) redacted; keys and other
+    values as they are."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _redact_strings(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redact_strings(item) for item in value]
     return value
 
 

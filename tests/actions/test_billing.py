@@ -2,7 +2,7 @@ import requests
 
 from actions.billing import ActionCheckBillBalance, ActionShowInvoice
 from tests import factories as f
-from tests.actions.conftest import make_tracker, slot_events, texts
+from tests.actions.conftest import make_tracker, rendered, responses, slot_events
 
 VERIFIED = {"verified": True, "customer_id": "CUS-00001", "account_number": "30000001"}
 
@@ -15,13 +15,15 @@ def test_balance_of_every_account(http, dispatcher, domain) -> None:
         json=f.balance("30000002", amount_due="0.00", due_date=None, status="paid"),
     )
     events = ActionCheckBillBalance().run(dispatcher, make_tracker(VERIFIED), domain)
-    said = texts(dispatcher)
-    assert said[0] == (
-        "Account 30000001: £42.50 to pay by 5 December 2026. Your last payment was £39.99 on "
-        "5 November 2026 by direct debit."
-    )
-    assert said[1].startswith("Account 30000002: nothing to pay right now.")
-    assert "invoice" in said[2]
+    assert dispatcher.messages[0]["response"] == "utter_balance_due"
+    assert dispatcher.messages[0]["amount"] == "£42.50"
+    assert rendered(dispatcher) == [
+        "Account 30000001: £42.50 to pay by 5 December 2026.",
+        "Your last payment was £39.99 on 5 November 2026 by direct debit.",
+        "Account 30000002: nothing to pay right now.",
+        "Your last payment was £39.99 on 5 November 2026 by direct debit.",
+        "Would you like to see the lines of your latest invoice?",
+    ]
     assert slot_events(events) == {"pending_offer": "invoice_lines"}
 
 
@@ -29,7 +31,21 @@ def test_overdue_balance_says_so(http, dispatcher, domain) -> None:
     http.get(f"{f.CRM}/customers/CUS-00001", json=f.customer())
     http.get(f"{f.BILLING}/accounts/30000001/balance", json=f.balance(status="overdue"))
     ActionCheckBillBalance().run(dispatcher, make_tracker(VERIFIED), domain)
-    assert "(this is overdue)" in texts(dispatcher)[0]
+    assert (
+        rendered(dispatcher)[0]
+        == "Account 30000001: £42.50 to pay by 5 December 2026 (this is overdue)."
+    )
+
+
+def test_amount_due_without_a_date_and_no_payment_yet(http, dispatcher, domain) -> None:
+    http.get(f"{f.CRM}/customers/CUS-00001", json=f.customer())
+    http.get(
+        f"{f.BILLING}/accounts/30000001/balance",
+        json=f.balance(amount_due="1234.50", due_date=None, last_payment=None),
+    )
+    ActionCheckBillBalance().run(dispatcher, make_tracker(VERIFIED), domain)
+    assert responses(dispatcher) == ["utter_balance_due_undated", "utter_offer_invoice_lines"]
+    assert rendered(dispatcher)[0] == "Account 30000001: £1,234.50 to pay."
 
 
 def test_locked_customer_gets_no_data_and_is_offered_a_person(http, dispatcher, domain) -> None:
@@ -53,8 +69,8 @@ def test_billing_error_apologises_and_offers_a_person(http, dispatcher, domain) 
     http.get(f"{f.CRM}/customers/CUS-00001", json=f.customer())
     http.get(f"{f.BILLING}/accounts/30000001/balance", status_code=503)
     events = ActionCheckBillBalance().run(dispatcher, make_tracker(VERIFIED), domain)
-    assert dispatcher.messages[0]["response"] == "utter_backend_error"
-    assert dispatcher.messages[0]["system"] == "billing"
+    assert responses(dispatcher) == ["utter_backend_error_billing", "utter_offer_human"]
+    assert rendered(dispatcher)[0].startswith("Sorry, I can't reach our billing system right now")
     assert slot_events(events) == {"pending_offer": "human", "handover_reason": "backend_failure"}
 
 
@@ -62,7 +78,7 @@ def test_billing_timeout_apologises(http, dispatcher, domain) -> None:
     http.get(f"{f.CRM}/customers/CUS-00001", json=f.customer())
     http.get(f"{f.BILLING}/accounts/30000001/balance", exc=requests.exceptions.ConnectTimeout)
     ActionCheckBillBalance().run(dispatcher, make_tracker(VERIFIED), domain)
-    assert dispatcher.messages[0]["response"] == "utter_backend_error"
+    assert dispatcher.messages[0]["response"] == "utter_backend_error_billing"
 
 
 def test_invoice_lines(http, dispatcher, domain) -> None:
@@ -72,7 +88,7 @@ def test_invoice_lines(http, dispatcher, domain) -> None:
         dispatcher, make_tracker({**VERIFIED, "pending_offer": "invoice_lines"}), domain
     )
     assert invoices.last_request.qs == {"limit": ["1"]}
-    assert texts(dispatcher) == [
+    assert rendered(dispatcher) == [
         "Invoice INV-202611-0001 for account 30000001 (1 November 2026 to 30 November 2026):\n"
         "- Unlimited Plus plan: £40.00\n- Roaming (3 days): £7.50\n- Loyalty discount: -£5.00\n"
         "Total: £42.50 (unpaid)."

@@ -2,8 +2,9 @@ import requests
 
 from actions.handover import ActionHandover
 from actions.transcript import transcript
+from handover.rasa import bot_language
 from tests import factories as f
-from tests.actions.conftest import make_tracker, slot_events, texts, user_event
+from tests.actions.conftest import make_tracker, rendered, responses, slot_events, user_event
 
 
 def _slot(name: str, value: object) -> dict:
@@ -48,7 +49,12 @@ def test_customer_request_opens_a_ticket_when_nobody_is_free(http, dispatcher, d
     assert body["reason"] == "customer_request"
     assert body["customer_id"] == "CUS-00001"
     assert [line["text"] for line in body["transcript"]] == ["my router is broken", "agent please"]
-    assert "TCK-000042" in texts(dispatcher)[0]
+    assert responses(dispatcher) == ["utter_handover_ticket"]
+    assert dispatcher.messages[0]["ticket_id"] == "TCK-000042"
+    assert rendered(dispatcher) == [
+        "I've passed our conversation to our support team. Your reference is TCK-000042. Someone "
+        "will contact you within one working day, or you can call 0800 000 0123 and quote it."
+    ]
     assert slot_events(events) == {"pending_offer": None, "handover_reason": None}
 
 
@@ -65,7 +71,8 @@ def test_crm_down_still_tells_the_customer_how_to_reach_us(http, dispatcher, dom
     http.post(f"{f.HANDOVER}/api/handover", exc=requests.exceptions.ConnectionError)
     http.post(f"{f.CRM}/tickets", exc=requests.exceptions.ConnectionError)
     ActionHandover().run(dispatcher, make_tracker(text="human", intent="request_human"), domain)
-    assert "0800 000 0123" in texts(dispatcher)[0]
+    assert responses(dispatcher) == ["utter_handover_failed"]
+    assert "0800 000 0123" in rendered(dispatcher)[0]
 
 
 def _billing_conversation() -> list[dict]:
@@ -89,7 +96,8 @@ def test_queued_with_the_full_context(http, dispatcher, domain) -> None:
         slots, events=_billing_conversation(), text="agent please", intent="request_human"
     )
     events = ActionHandover().run(dispatcher, tracker, domain)
-    assert texts(dispatcher) == [
+    assert dispatcher.messages[0]["response"] == "utter_handover_queued_wait"
+    assert rendered(dispatcher) == [
         "I'm passing you to a member of our team, with everything you've told me. You're "
         "number 2 in the queue, and the wait is about 4 minutes."
     ]
@@ -119,7 +127,7 @@ def test_gateway_error_falls_back_to_a_ticket(http, dispatcher, domain) -> None:
     created = http.post(f"{f.CRM}/tickets", json=f.ticket(ticket_id="TCK-000043"))
     ActionHandover().run(dispatcher, make_tracker(text="human", intent="request_human"), domain)
     assert created.called
-    assert "TCK-000043" in texts(dispatcher)[0]
+    assert "TCK-000043" in rendered(dispatcher)[0]
 
 
 def test_a_complaint_goes_to_a_person_as_a_sensitive_topic(http, dispatcher, domain) -> None:
@@ -133,7 +141,11 @@ def test_a_complaint_goes_to_a_person_as_a_sensitive_topic(http, dispatcher, dom
     assert body["reason"] == "sensitive_topic"
     assert body["context"]["priority"] == "high"
     assert body["context"]["summary"].endswith("a complaint or an upset customer.")
-    assert texts(dispatcher)[0].startswith("I'm sorry about this.")
+    assert responses(dispatcher) == ["utter_handover_complaint", "utter_handover_queued_wait"]
+    assert rendered(dispatcher)[0].startswith("I'm sorry about this.")
+    assert rendered(dispatcher)[1].endswith(
+        "You're number 1 in the queue, and the wait is about 1 minute."
+    )
 
 
 def test_a_complaint_ticket_is_high_priority(http, dispatcher, domain) -> None:
@@ -141,3 +153,19 @@ def test_a_complaint_ticket_is_high_priority(http, dispatcher, domain) -> None:
     created = http.post(f"{f.CRM}/tickets", json=f.ticket())
     ActionHandover().run(dispatcher, make_tracker(text="awful!!", intent="complain"), domain)
     assert created.last_request.json()["priority"] == "high"
+
+
+def test_the_agent_is_told_the_language_of_the_chat(http, dispatcher, domain) -> None:
+    asked = http.post(f"{f.HANDOVER}/api/handover", json={"status": "queued", "position": 1})
+    tracker = make_tracker({"language": "fr"}, text="un conseiller svp", intent="request_human")
+    ActionHandover().run(dispatcher, tracker, domain)
+    context = asked.last_request.json()["context"]
+    assert context["language"] == "fr"
+    # The gateway follows the bot's language slot, read from the packet's slots.
+    assert context["slots"]["language"] == "fr"
+    assert bot_language(context) == "fr"
+    assert responses(dispatcher) == ["utter_handover_queued_position"]
+    assert rendered(dispatcher, "fr") == [
+        "Je vous mets en relation avec un membre de notre équipe, en lui transmettant tout ce que "
+        "vous m'avez dit. Vous êtes en position 1 dans la file d'attente."
+    ]

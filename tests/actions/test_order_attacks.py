@@ -8,7 +8,7 @@ from actions.forms import ValidateOrderForm
 from actions.lockout import order_subject, verification_guard
 from actions.orders import ActionTrackOrder
 from tests import factories as f
-from tests.actions.conftest import make_tracker, slot_events, texts
+from tests.actions.conftest import make_tracker, rendered, responses, slot_events
 
 ORDER = f.order(delivery_postcode="BS7 8AE")
 # What nobody but the customer may read: carrier, tracking number, where the parcel went.
@@ -16,7 +16,7 @@ SECRETS = ("DPD", "15501234567890", "Birmingham hub", "Handed to", "24 November"
 
 
 def said(dispatcher: CollectingDispatcher) -> str:
-    return "\n".join(str(t) for t in texts(dispatcher))
+    return "\n".join(rendered(dispatcher))
 
 
 def postcode_given(text: str, sender_id: str = "test-conversation"):
@@ -61,18 +61,18 @@ async def test_a_wrong_postcode_shows_nothing_and_counts(http, domain) -> None:
     for guess in ("SW1A 1AA", "M1 1AE", "LS1 4DY", "BS7 8AE"):  # the last one is right
         dispatcher = CollectingDispatcher()
         events = await ValidateOrderForm().run(dispatcher, postcode_given(guess), domain)
-        answers.append((said(dispatcher), slot_events(events)))
+        answers.append((said(dispatcher), slot_events(events), responses(dispatcher)))
 
     assert "isn't the delivery postcode" in answers[0][0]
     assert answers[0][1]["requested_slot"] == "delivery_postcode"
-    locked_text, locked_slots = answers[2]
-    assert locked_text == "utter_order_locked\nutter_offer_human"
+    _, locked_slots, locked_responses = answers[2]
+    assert locked_responses == ["utter_order_locked", "utter_offer_human"]
     assert locked_slots["task_failed"] is True and locked_slots["requested_slot"] is None
     # The conversation is locked too: even the right postcode is not checked any more.
     assert answers[3][1] == {"verification_locked": True, "requested_slot": None}
     assert verification_guard().is_locked(order_subject("ORD-100001"))
     assert lookups.call_count == 3, "the locked fourth check makes no back-end call"
-    assert not any(secret in text for text, _ in answers for secret in SECRETS)
+    assert not any(secret in text for text, _, _ in answers for secret in SECRETS)
 
 
 async def test_wrong_postcodes_from_many_conversations_lock_the_order(http, domain) -> None:
@@ -82,7 +82,7 @@ async def test_wrong_postcodes_from_many_conversations_lock_the_order(http, doma
         await ValidateOrderForm().run(CollectingDispatcher(), tracker, domain)
     dispatcher = CollectingDispatcher()
     await ValidateOrderForm().run(dispatcher, postcode_given("BS7 8AE", "session-9"), domain)
-    assert texts(dispatcher)[0] == "utter_order_locked"
+    assert responses(dispatcher)[0] == "utter_order_locked"
 
 
 async def test_postcode_checks_are_rate_limited(http, domain) -> None:
@@ -91,7 +91,8 @@ async def test_postcode_checks_are_rate_limited(http, domain) -> None:
         await ValidateOrderForm().run(CollectingDispatcher(), postcode_given("BS7 8AE"), domain)
     dispatcher = CollectingDispatcher()
     events = await ValidateOrderForm().run(dispatcher, postcode_given("BS7 8AE"), domain)
-    assert texts(dispatcher)[0] == "utter_too_many_attempts"
+    assert responses(dispatcher)[0] == "utter_too_many_attempts"
+    assert rendered(dispatcher)[0].endswith("Please try again in 1 minute.")
     assert slot_events(events)["delivery_postcode"] is None
     assert lookups.call_count == 5
 

@@ -3,7 +3,7 @@ import requests
 from actions.forms import ValidateOrderForm
 from actions.orders import ActionTrackOrder
 from tests import factories as f
-from tests.actions.conftest import make_tracker, slot_events, texts
+from tests.actions.conftest import make_tracker, rendered, responses, slot_events
 
 OWNER = {"verified": True, "customer_id": "CUS-00001"}
 
@@ -34,7 +34,18 @@ async def test_unknown_order_is_asked_once_more(http, dispatcher, domain) -> Non
         "order_lookup_failures": 1,
         "requested_slot": "order_number",
     }
-    assert "couldn't find order ORD-999999" in texts(dispatcher)[0]
+    assert rendered(dispatcher) == [
+        "I couldn't find order ORD-999999. Order numbers look like ORD-123456: could you check it "
+        "and type it again?"
+    ]
+
+
+async def test_text_without_an_order_number_is_asked_again(http, dispatcher, domain) -> None:
+    tracker = make_tracker(text="my parcel", candidates={"order_number": "my parcel"})
+    events = await ValidateOrderForm().run(dispatcher, tracker, domain)
+    assert slot_events(events)["order_lookup_failures"] == 1
+    assert responses(dispatcher) == ["utter_order_number_unreadable"]
+    assert rendered(dispatcher)[0].startswith("I couldn't find that order.")
 
 
 async def test_second_unknown_order_ends_the_form(http, dispatcher, domain) -> None:
@@ -45,7 +56,8 @@ async def test_second_unknown_order_ends_the_form(http, dispatcher, domain) -> N
     assert slot_events(events)["requested_slot"] is None
     assert not http.request_history, "text without an order number is not looked up"
     events = ActionTrackOrder().run(dispatcher, make_tracker(slot_events(events)), domain)
-    assert "still can't find" in texts(dispatcher)[-2]
+    assert responses(dispatcher) == ["utter_order_still_not_found", "utter_offer_human"]
+    assert rendered(dispatcher)[0] == "Sorry, I still can't find that order."
     assert slot_events(events)["handover_reason"] == "order_not_found"
 
 
@@ -64,7 +76,7 @@ async def test_orders_system_down_during_lookup(http, dispatcher, domain) -> Non
     slots = slot_events(events)
     assert slots["task_failed"] is True
     assert slots["requested_slot"] is None
-    assert dispatcher.messages[0]["system"] == "orders"
+    assert dispatcher.messages[0]["response"] == "utter_backend_error_orders"
 
 
 def test_shipped_order_described(http, dispatcher, domain) -> None:
@@ -72,10 +84,16 @@ def test_shipped_order_described(http, dispatcher, domain) -> None:
     events = ActionTrackOrder().run(
         dispatcher, make_tracker({**OWNER, "order_number": "ORD-100001"}), domain
     )
-    assert texts(dispatcher) == [
-        "Order ORD-100001 is on its way. Carrier: DPD, tracking number 15501234567890. "
-        "Expected delivery: 24 November 2026.\nLatest updates:\n"
-        "- 20 Nov 08:30: Handed to DPD (Birmingham hub)\n- 18 Nov 10:00: Order received"
+    assert responses(dispatcher) == [
+        "utter_order_status_shipped",
+        "utter_order_delivery_tracking_eta",
+        "utter_order_updates",
+    ]
+    assert dispatcher.messages[1]["eta"] == "24 November 2026"
+    assert rendered(dispatcher) == [
+        "Order ORD-100001 is on its way.",
+        "Carrier: DPD, tracking number 15501234567890. Expected delivery: 24 November 2026.",
+        "Latest updates:\n- 20 Nov 08:30: Handed to DPD (Birmingham hub)\n- 18 Nov 10:00: Order received",
     ]
     assert slot_events(events) == {
         "order_number": None,
@@ -89,8 +107,10 @@ def test_lost_order_offers_the_way_forward(http, dispatcher, domain) -> None:
     ActionTrackOrder().run(
         dispatcher, make_tracker({**OWNER, "order_number": "ORD-100001"}), domain
     )
-    assert "reported lost" in texts(dispatcher)[0]
-    assert "Expected delivery" not in texts(dispatcher)[0]
+    said = rendered(dispatcher)
+    assert "reported lost" in said[0] and "replacement or a refund" in said[0]
+    assert said[1] == "Carrier: DPD, tracking number 15501234567890."
+    assert not any("Expected delivery" in text for text in said)
 
 
 def test_open_orders_of_a_verified_customer(http, dispatcher, domain) -> None:
@@ -101,9 +121,29 @@ def test_open_orders_of_a_verified_customer(http, dispatcher, domain) -> None:
     slots = {"order_number": "none", "verified": True, "customer_id": "CUS-00001"}
     ActionTrackOrder().run(dispatcher, make_tracker(slots), domain)
     assert listing.last_request.qs == {"customer_id": ["cus-00001"], "open_only": ["true"]}
-    said = texts(dispatcher)
-    assert said[0] == "You have 2 open order(s):"
-    assert said[2].startswith("Order ORD-100002 is being prepared.")
+    said = rendered(dispatcher)
+    assert said[0] == "You have 2 open orders:"
+    assert said[1] == "Order ORD-100001 is on its way."
+    assert "Order ORD-100002 is being prepared." in said
+
+
+def test_one_open_order_is_singular(http, dispatcher, domain) -> None:
+    http.get(f"{f.ORDERS}/orders", json=[f.order(carrier=None, tracking_number=None, events=[])])
+    slots = {"order_number": "none", "verified": True, "customer_id": "CUS-00001"}
+    ActionTrackOrder().run(dispatcher, make_tracker(slots), domain)
+    assert dispatcher.messages[0]["response"] == "utter_open_orders_one"
+    assert rendered(dispatcher) == [
+        "You have 1 open order:",
+        "Order ORD-100001 is on its way.",
+        "Expected delivery: 24 November 2026.",
+    ]
+
+
+def test_no_open_orders(http, dispatcher, domain) -> None:
+    http.get(f"{f.ORDERS}/orders", json=[])
+    slots = {"order_number": "none", "verified": True, "customer_id": "CUS-00001"}
+    ActionTrackOrder().run(dispatcher, make_tracker(slots), domain)
+    assert rendered(dispatcher) == ["You have no open orders at the moment."]
 
 
 def test_orders_system_error_when_describing(http, dispatcher, domain) -> None:
@@ -111,5 +151,5 @@ def test_orders_system_error_when_describing(http, dispatcher, domain) -> None:
     events = ActionTrackOrder().run(
         dispatcher, make_tracker({"order_number": "ORD-100001"}), domain
     )
-    assert dispatcher.messages[0]["response"] == "utter_backend_error"
+    assert dispatcher.messages[0]["response"] == "utter_backend_error_orders"
     assert slot_events(events)["pending_offer"] == "human"

@@ -1,6 +1,6 @@
 from actions.password import ActionResetPassword
 from tests import factories as f
-from tests.actions.conftest import make_tracker, slot_events, texts
+from tests.actions.conftest import make_tracker, rendered, responses, slot_events
 
 VERIFIED = {"verified": True, "customer_id": "CUS-00001"}
 
@@ -13,8 +13,12 @@ def test_reset_link_goes_to_the_email_on_file(http, dispatcher, domain) -> None:
     )
     ActionResetPassword().run(dispatcher, make_tracker(VERIFIED), domain)
     assert reset.last_request.json() == {"customer_id": "CUS-00001", "channel": "email"}
-    said = texts(dispatcher)[0]
-    assert "j***@example.com" in said
+    assert responses(dispatcher) == ["utter_password_reset_sent"]
+    assert dispatcher.messages[0]["sent_to"] == "j***@example.com"
+    said = rendered(dispatcher)[0]
+    assert said.startswith(
+        "I've sent a password reset link to j***@example.com. It works for 30 minutes."
+    )
     assert "jane.doe@example.com" not in said
 
 
@@ -38,5 +42,5 @@ def test_identity_system_down(http, dispatcher, domain) -> None:
     http.get(f"{f.CRM}/customers/CUS-00001", json=f.customer())
     http.post(f"{f.IDENTITY}/password-resets", status_code=500)
     events = ActionResetPassword().run(dispatcher, make_tracker(VERIFIED), domain)
-    assert dispatcher.messages[0]["system"] == "account security"
+    assert responses(dispatcher) == ["utter_backend_error_identity", "utter_offer_human"]
     assert slot_events(events)["pending_offer"] == "human"

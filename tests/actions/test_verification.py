@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.forms import ValidateBillForm, ValidatePasswordForm
 from actions.verification import chosen_method, parse_date_of_birth
 from tests import factories as f
-from tests.actions.conftest import make_tracker, slot_events, texts
+from tests.actions.conftest import make_tracker, rendered, responses, slot_events
 
 TODAY = date(2026, 11, 21)
 
@@ -20,6 +20,11 @@ TODAY = date(2026, 11, 21)
         ("1985-03-14", date(1985, 3, 14)),
         ("March 14th 1985", date(1985, 3, 14)),
         ("i was born on 3 june 1990", date(1990, 6, 3)),
+        ("Je suis née le 27 août 1992.", date(1992, 8, 27)),
+        ("27 aout 1992", date(1992, 8, 27)),
+        ("le 1er mars 1980", date(1980, 3, 1)),
+        ("14 févr. 1985", date(1985, 2, 14)),
+        ("14 mars", None),
         ("14 March", None),
         ("March 1985", None),
         ("14/03/2030", None),
@@ -41,6 +46,11 @@ def test_parse_date_of_birth(text: str, expected: date | None) -> None:
         ("send me a code", "otp"),
         ("text me please", "otp"),
         ("by email", "otp"),
+        ("ma date de naissance", "dob"),
+        ("envoyez-moi un code", "otp"),
+        ("par texto", "otp"),
+        ("par courriel", "otp"),
+        ("sur mon téléphone", "otp"),
         ("banana", None),
         ("", None),
     ],
@@ -69,7 +79,10 @@ async def test_wrong_account_number_format_is_asked_again(dispatcher, domain) ->
     tracker = make_tracker(text="12345", candidates={"account_number": "12345"})
     events = await ValidateBillForm().run(dispatcher, tracker, domain)
     assert slot_events(events)["account_number"] is None
-    assert "8 digits" in texts(dispatcher)[0]
+    assert rendered(dispatcher) == [
+        "That doesn't look like an account number: it has 8 digits and starts with 3, for "
+        "example 30012345."
+    ]
 
 
 async def test_date_of_birth_that_matches_verifies(http, dispatcher, domain) -> None:
@@ -86,7 +99,9 @@ async def test_date_of_birth_that_matches_verifies(http, dispatcher, domain) -> 
     assert slots["customer_id"] == "CUS-00001"
     assert slots["date_of_birth"] is None, "the date of birth must not stay in the tracker"
     assert slots["requested_slot"] is None, "a verified customer ends the form"
-    assert texts(dispatcher) == ["Thanks Jane, you're verified."]
+    assert responses(dispatcher) == ["utter_verified_named"]
+    assert dispatcher.messages[0]["name"] == "Jane"
+    assert rendered(dispatcher) == ["Thanks Jane, you're verified."]
 
 
 async def test_mismatch_counts_a_failure_and_starts_again(http, dispatcher, domain) -> None:
@@ -97,7 +112,9 @@ async def test_mismatch_counts_a_failure_and_starts_again(http, dispatcher, doma
     assert slots["verification_failures"] == 1
     assert slots["account_number"] is None
     assert slots["requested_slot"] == "account_number"
-    assert "don't match" in texts(dispatcher)[0]
+    assert rendered(dispatcher) == [
+        "Sorry, those details don't match our records. Let's try again from the start."
+    ]
 
 
 async def test_third_failure_locks_verification(http, dispatcher, domain) -> None:
@@ -132,8 +149,28 @@ async def test_one_time_code_by_email(http, dispatcher, domain) -> None:
     assert slots["verification_method"] == "otp"
     assert slots["otp_id"] == "otp-1"
     assert slots["requested_slot"] == "otp_code"
-    assert dispatcher.messages[0]["response"] == "utter_code_sent"
-    assert dispatcher.messages[0]["to"] == "email address"
+    assert rendered(dispatcher) == [
+        "If that account number is right, a 6-digit code is on its way to the email address we "
+        "have for it."
+    ]
+
+
+async def test_a_code_by_french_email_goes_to_the_email_address(http, dispatcher, domain) -> None:
+    sent = http.post(
+        f"{f.CRM}/identity/otp",
+        json={"otp_id": "otp-1", "sent_to": "j***@example.com", "expires_in_seconds": 300},
+    )
+    tracker = make_tracker(
+        {"account_number": "30000001", "language": "fr"},
+        text="par mail",
+        candidates={"verification_method": "par mail"},
+    )
+    await ValidateBillForm().run(dispatcher, tracker, domain)
+    assert sent.last_request.json()["channel"] == "email"
+    assert rendered(dispatcher, "fr") == [
+        "Si ce numéro de compte est correct, un code à 6 chiffres vient d'être envoyé à l'adresse "
+        "e-mail qui y est associée."
+    ]
 
 
 async def test_right_one_time_code_verifies(http, dispatcher, domain) -> None:
@@ -160,9 +197,8 @@ async def test_crm_timeout_apologises_and_ends_the_form(http, dispatcher, domain
     assert slots["pending_offer"] == "human"
     assert slots["handover_reason"] == "backend_failure"
     assert slots["requested_slot"] is None
-    assert dispatcher.messages[0]["response"] == "utter_backend_error"
-    assert dispatcher.messages[0]["system"] == "customer records"
-    assert dispatcher.messages[1]["response"] == "utter_offer_human"
+    assert responses(dispatcher) == ["utter_backend_error_crm", "utter_offer_human"]
+    assert rendered(dispatcher)[0].startswith("Sorry, I can't reach our customer records system")
 
 
 async def test_crm_error_when_sending_a_code(http, dispatcher, domain) -> None:
@@ -174,4 +210,49 @@ async def test_crm_error_when_sending_a_code(http, dispatcher, domain) -> None:
     )
     events = await ValidateBillForm().run(dispatcher, tracker, domain)
     assert slot_events(events)["task_failed"] is True
-    assert dispatcher.messages[0]["response"] == "utter_backend_error"
+    assert dispatcher.messages[0]["response"] == "utter_backend_error_crm"
+
+
+def verified_by_date_of_birth(http, crm_language: str, **slots):
+    """A tracker about to verify Jane, whose CRM record says she speaks `crm_language`."""
+    http.post(f"{f.CRM}/identity/verify", json={"verified": True, "customer_id": "CUS-00001"})
+    http.get(f"{f.CRM}/customers/CUS-00001", json=f.customer(language=crm_language))
+    return make_tracker(
+        {**VERIFYING, **slots}, text="14/03/1985", candidates={"date_of_birth": "14/03/1985"}
+    )
+
+
+async def test_the_crm_language_is_adopted_once_verified(http, dispatcher, domain) -> None:
+    tracker = verified_by_date_of_birth(http, "fr", language="en", language_source="detected")
+    events = await ValidateBillForm().run(dispatcher, tracker, domain)
+    slots = slot_events(events)
+    assert slots["verified"] is True
+    assert slots["language"] == "fr" and slots["language_source"] == "customer"
+
+
+async def test_an_english_record_brings_a_french_chat_back_to_english(
+    http, dispatcher, domain
+) -> None:
+    tracker = verified_by_date_of_birth(http, "en", language="fr", language_source="detected")
+    slots = slot_events(await ValidateBillForm().run(dispatcher, tracker, domain))
+    assert slots["language"] == "en" and slots["language_source"] == "customer"
+
+
+async def test_the_widgets_language_wins_over_the_crm(http, dispatcher, domain) -> None:
+    tracker = verified_by_date_of_birth(http, "fr", language="en", language_source="widget")
+    slots = slot_events(await ValidateBillForm().run(dispatcher, tracker, domain))
+    assert slots["verified"] is True
+    assert "language" not in slots and "language_source" not in slots
+
+
+async def test_no_record_after_verifying_keeps_the_language(http, dispatcher, domain) -> None:
+    http.post(f"{f.CRM}/identity/verify", json={"verified": True, "customer_id": "CUS-00001"})
+    http.get(f"{f.CRM}/customers/CUS-00001", status_code=503)
+    tracker = make_tracker(
+        {**VERIFYING, "language": "fr"},
+        text="14/03/1985",
+        candidates={"date_of_birth": "14/03/1985"},
+    )
+    slots = slot_events(await ValidateBillForm().run(dispatcher, tracker, domain))
+    assert slots["verified"] is True and "language" not in slots
+    assert rendered(dispatcher, "fr") == ["Merci, votre identité est confirmée."]

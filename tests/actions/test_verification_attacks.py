@@ -159,7 +159,7 @@ async def test_a_code_for_an_unknown_account_reads_the_same_and_fails(
         candidates={"verification_method": "text me a code"},
     )
     events = await ValidateBillForm().run(dispatcher, asking, domain)
-    assert dispatcher.messages[0]["response"] == "utter_code_sent"
+    assert dispatcher.messages[0]["response"] == "utter_code_sent_sms"
     assert slot_events(events)["requested_slot"] == "otp_code", "as for an account that exists"
 
     answering = make_tracker(
@@ -183,6 +183,5 @@ async def test_an_unreachable_attempt_store_refuses_the_check(
 
     slots = slot_events(events)
     assert slots["task_failed"] is True and "verified" not in slots
-    assert dispatcher.messages[0]["response"] == "utter_backend_error"
-    assert dispatcher.messages[0]["system"] == "account security"
+    assert dispatcher.messages[0]["response"] == "utter_backend_error_identity"
     assert not verify.called, "an uncounted check is not made"

@@ -18,6 +18,7 @@ from sanic import Sanic
 
 from bot import action_server
 from bot.action_server import create_app
+from nlu import language
 
 TOKEN = "a-token-that-only-rasa-knows-0123456789"
 ran: list[str] = []
@@ -186,6 +187,23 @@ def test_main_listens_on_loopback_by_default(no_server: list[dict[str, Any]]) ->
     assert action_server.main() == 0
 
     assert no_server == [{"host": "127.0.0.1", "port": 5055, "workers": 1, "access_log": False}]
+
+
+def test_main_builds_the_language_detector_before_serving(
+    monkeypatch: pytest.MonkeyPatch, no_server: list[dict[str, Any]]
+) -> None:
+    language.detector.cache_clear()
+    built_when_serving: list[int] = []
+
+    def serve_forever(app: Sanic, *args: Any, **options: Any) -> None:
+        built_when_serving.append(language.detector.cache_info().currsize)
+
+    monkeypatch.setattr(Sanic, "run", serve_forever)
+
+    assert action_server.main() == 0
+    # Built once, before the port opened: the first message finds it ready.
+    assert built_when_serving == [1]
+    assert language.detector.cache_info().misses == 1
 
 
 def test_main_refuses_placeholder_tokens_in_production(

@@ -1,7 +1,11 @@
-"""NLU quality on labelled sets of real-style messages, scored by ../shared/eval/nlu_eval.py.
+"""NLU quality in both languages on labelled sets of real-style messages, scored by
+../shared/eval/nlu_eval.py.
 
-Two sets, neither used for training: the shared evaluation set beside the repo, and
-tests/data/holdout.jsonl, written independently of the training data.
+Four sets, none used for training: the shared evaluation sets beside the repo (English and
+French), and tests/data/holdout*.jsonl, written independently of the training data.
+The targets are 0.93 in-scope macro accuracy and 0.05 OOS false-accept on every set; until a
+set reaches them, its floor is what the model measured (docs/nlu.md), so that a change which
+loses understanding fails here.
 """
 
 from __future__ import annotations
@@ -15,7 +19,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT.parent / "shared" / "eval"
-SETS = {"dev": EVAL / "dev.jsonl", "holdout": ROOT / "tests" / "data" / "holdout.jsonl"}
+SETS = {
+    "dev": EVAL / "dev.jsonl",
+    "dev_fr": EVAL / "dev_fr.jsonl",
+    "holdout": ROOT / "tests" / "data" / "holdout.jsonl",
+    "holdout_fr": ROOT / "tests" / "data" / "holdout_fr.jsonl",
+}
+FLOORS = {
+    "dev": (0.93, 0.075),
+    "dev_fr": (0.90, 0.075),
+    "holdout": (0.95, 0.04),
+    "holdout_fr": (0.92, 0.04),
+}
 
 pytestmark = pytest.mark.e2e
 
@@ -32,5 +47,6 @@ def test_scores(stack, tmp_path: Path, name: str) -> None:
     )  # fmt: skip
     scores = json.loads(report.read_text())
     print(f"\nNLU on {name}:", json.dumps({k: scores[k] for k in list(scores)[:5]}))
-    assert scores["in_scope_macro_accuracy"] >= 0.92, scores
-    assert scores["oos_false_accept"] <= 0.08, scores
+    accuracy, false_accept = FLOORS[name]
+    assert scores["in_scope_macro_accuracy"] >= accuracy, scores
+    assert scores["oos_false_accept"] <= false_accept, scores

@@ -40,7 +40,9 @@ class FakeRasa(RasaClient):
         self.answers: list[dict[str, Any]] = [{"text": "bot reply"}]
         self.failure: BaseException | None = None
 
-    async def send(self, conversation_id: str, text: str) -> list[dict[str, Any]]:
+    async def send(
+        self, conversation_id: str, text: str, *, language: str | None = None
+    ) -> list[dict[str, Any]]:
         self.calls.append((conversation_id, text))
         if self.failure is not None:
             raise self.failure

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from handover.config import HandoverSettings
 from handover.db import migrate
 from handover.main import create_app
-from handover.rasa import RasaClient, RasaUnavailable
+from handover.rasa import RasaClient, RasaUnavailable, bot_language
 
 TOKEN = "rasa-api-token-0123456789-0123456789"
 TIMEOUT = 0.3
@@ -26,11 +26,13 @@ class FakeRasa:
 
     def __init__(self) -> None:
         self.seen: list[tuple[str, dict[str, str]]] = []
+        self.bodies: list[Any] = []
         self.delay = 0.0
         self.status = 200
 
     async def handle(self, request: web.Request) -> web.Response:
         self.seen.append((request.path, dict(request.query)))
+        self.bodies.append(await request.json() if request.can_read_body else None)
         await asyncio.sleep(self.delay)
         if self.status != 200:
             return web.json_response({"message": "no"}, status=self.status)
@@ -76,6 +78,48 @@ async def test_the_rest_channel_gets_no_token(rasa: tuple[FakeRasa, RasaClient])
 
     assert await client.send("chat 1", "hi") == [{"text": "hello"}]
     assert fake.seen == [("/webhooks/rest/webhook", {})]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+async def test_the_widget_language_goes_as_the_messages_metadata(
+    rasa: tuple[FakeRasa, RasaClient], language: str
+) -> None:
+    fake, client = rasa
+
+    await client.send("chat 1", "bonjour", language=language)
+
+    assert fake.bodies == [
+        {"sender": "chat 1", "message": "bonjour", "metadata": {"language": language}}
+    ]
+
+
+@pytest.mark.parametrize("language", [None, "", "de", "FR", "fr-CA"])
+async def test_no_metadata_without_a_language_the_bot_speaks(
+    rasa: tuple[FakeRasa, RasaClient], language: str | None
+) -> None:
+    fake, client = rasa
+
+    await client.send("chat 1", "hi", language=language)
+
+    assert fake.bodies == [{"sender": "chat 1", "message": "hi"}]
+
+
+@pytest.mark.parametrize(
+    ("context", "language"),
+    [
+        ({"slots": {"language": "fr"}, "language": "en"}, "fr"),
+        ({"slots": {"language": "en"}}, "en"),
+        ({"slots": {"language": None}, "language": "fr"}, None),
+        ({"slots": {"language": "de"}}, None),
+        ({"slots": ["language"]}, None),
+        ({"language": "fr"}, None),
+        ({}, None),
+    ],
+)
+def test_the_bots_language_is_its_slot_in_the_context_packet(
+    context: dict[str, Any], language: str | None
+) -> None:
+    assert bot_language(context) == language
 
 
 @pytest.mark.parametrize("call", ["send", "trigger_intent", "append_events"])

@@ -4,84 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
 
 import pytest
-import redis
-import socketio
 
 from handover import crud, watchers
-from handover.config import HandoverSettings
 from handover.customer_input import REQUEST_HUMAN, Refused
-from handover.db import make_engine, migrate, session_factory
-from handover.rasa import RasaClient, RasaUnavailable
+from handover.rasa import RasaUnavailable
 from handover.service import MAX_WAITING_MESSAGES, Conflict, Hub
-from handover.state import Owner, make_store
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-class SilentRasa(RasaClient):
-    """Fails the test if the bot is asked anything."""
-
-    def __init__(self) -> None:
-        super().__init__("http://127.0.0.1:9", token="unused", timeout=1)
-        self.calls: list[str] = []
-        self.failure: BaseException | None = None
-        self.gate: asyncio.Event | None = None  # when set, answers wait for it
-
-    async def send(self, conversation_id: str, text: str) -> list[dict[str, Any]]:
-        self.calls.append(text)
-        if self.gate is not None:
-            await self.gate.wait()
-        if self.failure is not None:
-            raise self.failure
-        return [{"text": "bot reply"}]
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def hub(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Hub]:
-    url = f"sqlite:///{tmp_path}/hub.db"
-    migrate(url)
-    namespace = f"test-hub-{uuid.uuid4().hex[:8]}"
-    redis_url = REDIS_URL if request.param == "redis" else None
-    tickets: list[tuple[str, str, list[dict[str, Any]]]] = []
-
-    def open_ticket(conversation_id: str, reason: str, transcript: list[dict[str, Any]]) -> str:
-        tickets.append((conversation_id, reason, transcript))
-        return "TCK-000999"
-
-    settings = HandoverSettings(database_url=url, agent_grace_seconds=0, max_wait_seconds=60)
-    built = Hub(
-        settings=settings,
-        store=make_store(redis_url, namespace=namespace),
-        sessions=session_factory(make_engine(url)),
-        rasa=SilentRasa(),
-        sio=socketio.AsyncServer(async_mode="asgi"),
-        open_ticket=open_ticket,
-    )
-    built.tickets = tickets  # type: ignore[attr-defined]
-    yield built
-    if redis_url:
-        client = redis.Redis.from_url(redis_url)
-        keys = list(client.scan_iter(f"{namespace}:*"))
-        if keys:
-            client.delete(*keys)
-
-
-async def agent(hub: Hub, name: str = "ada", capacity: int = 2, online: bool = True) -> Any:
-    await hub.db(
-        crud.create_agent, username=name, password="long-enough-1", skills=[], capacity=capacity
-    )
-    return await hub.db(crud.set_agent_status, username=name, status="online" if online else "away")
-
-
-async def queued(hub: Hub, conversation_id: str = "conv-1") -> dict[str, Any]:
-    await hub.customer_joined(conversation_id)
-    return await hub.request_handover(conversation_id, "customer_request", {"skill": "billing"})
+from handover.state import Owner
+from tests.handover.hubs import agent, queued
 
 
 async def test_unknown_conversation_gets_no_handover(hub: Hub) -> None:
@@ -289,96 +220,3 @@ async def test_typed_commands_are_refused_before_anything_is_stored(hub: Hub, ty
     assert hub.rasa.calls == ["/affirm"]
     assert [m["text"] for m in await hub.history("conv-1")] == ["/affirm", "bot reply"]
     assert await hub.store.offered("conv-1") == [], "the latest answer offered nothing"
-
-
-SAID = {
-    "en": {
-        "joined": "ada from our support team has joined.",
-        "transferred": "bob from our team is taking over.",
-        "to_skill": "I'm passing you to our network team: you're first in line.",
-        "closed": "ada has closed the conversation. Thank you!",
-        "ticket": "your reference is TCK-000999",
-        "handed_back": "You're back with the virtual assistant.",
-        "requeued": "Sorry, we lost our connection to the person helping you.",
-    },
-    "fr": {
-        "joined": "ada, de notre équipe d'assistance, a rejoint la conversation.",
-        "transferred": "bob, de notre équipe, prend le relais.",
-        "to_skill": "Je vous transfère à notre service réseau : vous êtes prioritaire",
-        "closed": "ada a clôturé la conversation. Merci de nous avoir contactés !",
-        "ticket": "votre référence est TCK-000999",
-        "handed_back": "Vous êtes de nouveau avec l'assistant virtuel.",
-        "requeued": "Désolés, nous avons perdu la connexion avec votre conseiller.",
-    },
-}
-
-
-async def last_said(hub: Hub, conversation_id: str = "conv-1") -> str:
-    return (await hub.history(conversation_id))[-1]["text"]
-
-
-async def queued_in(hub: Hub, language: str, conversation_id: str = "conv-1") -> None:
-    """A customer whose widget is in `language`; the bot's packet says "en", as it does for an
-    unverified customer: the widget's language wins."""
-    await hub.customer_joined(conversation_id, language=language)
-    context = {"skill": "billing", "language": "en"}
-    await hub.request_handover(conversation_id, "customer_request", context)
-
-
-@pytest.mark.parametrize("language", ["en", "fr"])
-async def test_the_gateway_speaks_the_conversations_language_from_join_to_close(
-    hub: Hub, language: str
-) -> None:
-    said = SAID[language]
-    ada, bob = await agent(hub, "ada"), await agent(hub, "bob")
-    await queued_in(hub, language)
-    await hub.accept("conv-1", ada)
-    assert await last_said(hub) == said["joined"]
-    await hub.transfer("conv-1", ada, to_agent="bob", to_skill=None)
-    assert await last_said(hub) == said["transferred"]
-    await hub.transfer("conv-1", bob, to_agent=None, to_skill="network")
-    assert (await last_said(hub)).startswith(said["to_skill"])
-    await hub.accept("conv-1", ada)
-    await hub.close("conv-1", ada)
-    assert await last_said(hub) == said["closed"]
-
-
-@pytest.mark.parametrize("language", ["en", "fr"])
-async def test_tickets_hand_backs_and_lost_agents_in_the_conversations_language(
-    hub: Hub, language: str
-) -> None:
-    said = SAID[language]
-    ada = await agent(hub, "ada")
-    await queued_in(hub, language, "conv-1")
-    await queued_in(hub, language, "conv-2")
-    await hub.accept("conv-2", ada)
-    assert await watchers.expire_once(hub, now=time.time() + 61) == ["conv-1"]
-    assert said["ticket"] in await last_said(hub, "conv-1")
-
-    await hub.handback("conv-2", ada)  # Rasa does not answer: the gateway says it
-    assert await last_said(hub, "conv-2") == said["handed_back"]
-
-    await queued_in(hub, language, "conv-2")
-    await hub.accept("conv-2", ada)
-    await watchers.requeue_after_grace(hub, "ada", gone_at=time.time())
-    assert (await last_said(hub, "conv-2")).startswith(said["requeued"])
-
-
-@pytest.mark.parametrize("language", ["en", "fr"])
-async def test_without_a_ticket_the_customer_gets_the_phone_number(hub: Hub, language: str) -> None:
-    def broken(*_: Any) -> str:
-        raise RuntimeError("CRM down")
-
-    hub.open_ticket = broken
-    await agent(hub)
-    await queued_in(hub, language)
-    await hub.store.dequeue("conv-1")
-    await hub.ticket_instead("conv-1", reason="wait_too_long")
-    number = {"en": "Please call us on 0800 000 0123.", "fr": "nous appeler au 0800 000 0123."}
-    assert (await last_said(hub)).endswith(number[language])
-
-
-async def test_a_language_the_widget_does_not_offer_is_english(hub: Hub) -> None:
-    await hub.customer_joined("conv-1", language="de")
-    assert await hub.language("conv-1") == "en"
-    assert await hub.language("never-seen") == "en"

@@ -1,0 +1,1 @@
+"""The assistant's language processing for French and English (see each module)."""

@@ -1,0 +1,86 @@
+"""A hub on a real database and state store, with a Rasa that records what it is sent."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+import socketio
+
+from handover import crud
+from handover.config import HandoverSettings
+from handover.db import make_engine, migrate, session_factory
+from handover.rasa import RasaClient
+from handover.service import Hub
+from handover.state import make_store
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+class SilentRasa(RasaClient):
+    """Fails the test if the bot is asked anything."""
+
+    def __init__(self) -> None:
+        super().__init__("http://127.0.0.1:9", token="unused", timeout=1)
+        self.calls: list[str] = []
+        self.languages: list[str | None] = []  # the widget language sent with each message
+        self.failure: BaseException | None = None
+        self.gate: asyncio.Event | None = None  # when set, answers wait for it
+
+    async def send(
+        self, conversation_id: str, text: str, *, language: str | None = None
+    ) -> list[dict[str, Any]]:
+        self.calls.append(text)
+        self.languages.append(language)
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.failure is not None:
+            raise self.failure
+        return [{"text": "bot reply"}]
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def hub(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Hub]:
+    url = f"sqlite:///{tmp_path}/hub.db"
+    migrate(url)
+    namespace = f"test-hub-{uuid.uuid4().hex[:8]}"
+    redis_url = REDIS_URL if request.param == "redis" else None
+    tickets: list[tuple[str, str, list[dict[str, Any]]]] = []
+
+    def open_ticket(conversation_id: str, reason: str, transcript: list[dict[str, Any]]) -> str:
+        tickets.append((conversation_id, reason, transcript))
+        return "TCK-000999"
+
+    settings = HandoverSettings(database_url=url, agent_grace_seconds=0, max_wait_seconds=60)
+    built = Hub(
+        settings=settings,
+        store=make_store(redis_url, namespace=namespace),
+        sessions=session_factory(make_engine(url)),
+        rasa=SilentRasa(),
+        sio=socketio.AsyncServer(async_mode="asgi"),
+        open_ticket=open_ticket,
+    )
+    built.tickets = tickets  # type: ignore[attr-defined]
+    yield built
+    if redis_url:
+        client = redis.Redis.from_url(redis_url)
+        keys = list(client.scan_iter(f"{namespace}:*"))
+        if keys:
+            client.delete(*keys)
+
+
+async def agent(hub: Hub, name: str = "ada", capacity: int = 2, online: bool = True) -> Any:
+    await hub.db(
+        crud.create_agent, username=name, password="long-enough-1", skills=[], capacity=capacity
+    )
+    return await hub.db(crud.set_agent_status, username=name, status="online" if online else "away")
+
+
+async def queued(hub: Hub, conversation_id: str = "conv-1") -> dict[str, Any]:
+    await hub.customer_joined(conversation_id)
+    return await hub.request_handover(conversation_id, "customer_request", {"skill": "billing"})
