@@ -17,14 +17,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-EVAL = ROOT.parent / "shared" / "eval"
-SETS = {
-    "dev": EVAL / "dev.jsonl",
-    "dev_fr": EVAL / "dev_fr.jsonl",
-    "holdout": ROOT / "tests" / "data" / "holdout.jsonl",
-    "holdout_fr": ROOT / "tests" / "data" / "holdout_fr.jsonl",
-}
+from tests.bot.test_training_data import EVAL
+from tests.bot.test_training_data import EVALUATION_SETS as SETS
+
 FLOORS = {
     "dev": (0.93, 0.075),
     "dev_fr": (0.90, 0.075),
