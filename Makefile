@@ -14,11 +14,13 @@ VENDOR_JS := build/vendor/socket.io.min.js
 RASA_WEBCHAT := 1.0.1
 WEBCHAT_JS := build/vendor/rasa-webchat.js
 TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
-	nlu/tokenizer.py nlu/featurizer.py nlu/encoders.py
+	nlu/tokenizer.py nlu/featurizer.py nlu/encoders.py nlu/guard.py
 # Fixed seeds in config.yml, and deterministic TensorFlow ops, make training reproducible.
 export TF_DETERMINISTIC_OPS := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# Training and the tests stay on this machine: no usage telemetry, no crash reports to Sentry.
+export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: run test install model lint chat clean
 

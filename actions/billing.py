@@ -70,13 +70,13 @@ def utter_last_payment(
 def utter_invoice(
     dispatcher: CollectingDispatcher, account_number: str, invoice: Invoice, language: str
 ) -> None:
-    """An invoice's period, lines and total."""
+    """An invoice's period, lines (in the conversation's language if billing has it) and total."""
 
     def money(amount: Decimal) -> str:
         return format_money(amount, INVOICE_CURRENCY, language=language)
 
     lines = [
-        labelled(f"- {line.description}", money(line.amount), language=language)
+        labelled(f"- {line.description_in(language)}", money(line.amount), language=language)
         for line in invoice.lines
     ]
     values = {

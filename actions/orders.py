@@ -84,10 +84,12 @@ def utter_delivery(dispatcher: CollectingDispatcher, order: Order, language: str
 
 
 def update_line(event: OrderEvent, language: str) -> str:
-    """`- 20 Nov 08:30: Handed to DPD (Birmingham hub)`: the carrier's words, our dates."""
-    where = f" ({event.location})" if event.location else ""
+    """`- 20 Nov 08:30: Handed to DPD (Birmingham)`: the order system's words, in the
+    conversation's language when it has them, and our dates."""
+    location = event.location_in(language)
+    where = f" ({location})" if location else ""
     when = format_moment(event.timestamp, language=language)
-    return labelled(f"- {when}", event.description + where, language=language)
+    return labelled(f"- {when}", event.description_in(language) + where, language=language)
 
 
 def _reset() -> list[EventType]:

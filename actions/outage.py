@@ -27,7 +27,7 @@ def utter_incident(dispatcher: CollectingDispatcher, incident: Incident, languag
     """What is affected, what is being done, and when it should be fixed."""
     names = SERVICE_NAMES.get(language, SERVICE_NAMES["en"])
     services = ", ".join(names[service] for service in incident.services)
-    values = {"title": incident.title, "services": services}
+    values = {"title": incident.title_in(language), "services": services}
     if incident.eta:
         values["eta_time"] = format_time_of_day(incident.eta, language=language)
         values["eta_date"] = format_day_month(incident.eta, language=language)

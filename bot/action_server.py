@@ -25,6 +25,7 @@ from bot.settings import BotSettings, describe
 from connectors.settings import ConnectorSettings
 from nlu.language import detector
 from privacy.logging import install_log_redaction
+from privacy.redaction import redactor
 
 ACTIONS_PACKAGE = "actions"
 # Readiness probes need no token; the answer is a bare {"status": "ok"}.
@@ -67,6 +68,8 @@ def main() -> int:
     # once the server is ready, and quickly), not on the first customer message. Sanic forks
     # its workers after this, and each inherits the built detector.
     detector()
+    # Likewise the redactor (a few seconds): the first handover's ticket would wait for it.
+    redactor()
     app = create_app(ACTIONS_PACKAGE, token=settings.action_token)
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
     # No access log: each request's URL carries the token.

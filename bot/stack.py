@@ -100,7 +100,13 @@ class Stack:
 
     def _processes(self) -> list[Process]:
         # Every child runs in the stack's environment, whatever the parent's variables say.
-        common = {"SWITCHBOARD_ENVIRONMENT": self.bot.environment, **self.env}
+        # Rasa's telemetry and its crash reports (to Sentry) would carry customers' messages and
+        # this deployment's details off the machine: off in every process, whatever env says.
+        common = {
+            "SWITCHBOARD_ENVIRONMENT": self.bot.environment,
+            **self.env,
+            "RASA_TELEMETRY_ENABLED": "false",
+        }
         backend_env = {
             **common,
             **{

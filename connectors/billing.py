@@ -5,9 +5,10 @@ from decimal import Decimal
 from typing import Literal
 
 import requests
+from pydantic import Field
 
 from connectors.http import JsonHttpClient
-from connectors.models import ContractModel
+from connectors.models import ContractModel, text_in, translations_of
 
 PaymentMethod = Literal["direct_debit", "card", "bank_transfer"]
 
@@ -32,10 +33,21 @@ class Balance(ContractModel):
 
 
 class InvoiceLine(ContractModel):
-    """One line of an invoice (credits are negative)."""
+    """One line of an invoice (credits are negative).
+
+    `description` is in English; `description_translations` maps a language code ("en" or
+    "fr") to the same text in that language, when the billing system has it.
+    """
 
     description: str
     amount: Decimal
+    description_translations: dict[str, str] = Field(default_factory=dict)
+
+    _known_description = translations_of("description_translations")
+
+    def description_in(self, language: str) -> str:
+        """The description in `language`, or in English when billing has no translation."""
+        return text_in(self.description, self.description_translations, language)
 
 
 class Invoice(ContractModel):

@@ -4,16 +4,21 @@ from datetime import datetime
 from typing import Literal
 
 import requests
+from pydantic import Field
 
 from connectors.formats import is_uk_postcode, normalise_postcode
 from connectors.http import JsonHttpClient
-from connectors.models import ContractModel
+from connectors.models import ContractModel, text_in, translations_of
 
 Service = Literal["broadband", "mobile", "tv", "landline"]
 
 
 class Incident(ContractModel):
-    """A network incident and the postcodes (or postcode districts) it touches."""
+    """A network incident and the postcodes (or postcode districts) it touches.
+
+    `title` is in English; `title_translations` maps a language code ("en" or "fr") to the
+    same title in that language, when the network-status system has it.
+    """
 
     incident_id: str
     title: str
@@ -22,6 +27,13 @@ class Incident(ContractModel):
     started_at: datetime
     eta: datetime | None = None
     postcodes: list[str]
+    title_translations: dict[str, str] = Field(default_factory=dict)
+
+    _known_title = translations_of("title_translations")
+
+    def title_in(self, language: str) -> str:
+        """The title in `language`, or in English when the system has no translation."""
+        return text_in(self.title, self.title_translations, language)
 
 
 class NetworkClient:

@@ -4,10 +4,11 @@ from datetime import date, datetime
 from typing import Literal
 
 import requests
+from pydantic import Field
 
 from connectors.formats import normalise_order_number
 from connectors.http import JsonHttpClient
-from connectors.models import ContractModel
+from connectors.models import ContractModel, text_in, translations_of
 
 OrderStatus = Literal["processing", "shipped", "delivered", "lost", "cancelled"]
 OPEN_STATUSES: frozenset[str] = frozenset({"processing", "shipped"})
@@ -21,12 +22,32 @@ class OrderItem(ContractModel):
 
 
 class OrderEvent(ContractModel):
-    """One step in the life of an order."""
+    """One step in the life of an order.
+
+    `description` and `location` are in English; `description_translations` and
+    `location_translations` map a language code ("en" or "fr") to the same text in that
+    language, when the back-end has it (a place's name may read the same in every language).
+    """
 
     timestamp: datetime
     status: OrderStatus
     description: str
     location: str | None = None
+    description_translations: dict[str, str] = Field(default_factory=dict)
+    location_translations: dict[str, str] = Field(default_factory=dict)
+
+    _known_description = translations_of("description_translations")
+    _known_location = translations_of("location_translations")
+
+    def description_in(self, language: str) -> str:
+        """The description in `language`, or in English when the back-end has no translation."""
+        return text_in(self.description, self.description_translations, language)
+
+    def location_in(self, language: str) -> str | None:
+        """Where it happened, in `language` when the back-end has it; None if not said."""
+        if self.location is None:
+            return None
+        return text_in(self.location, self.location_translations, language)
 
 
 class Order(ContractModel):
@@ -68,5 +89,5 @@ class OrdersClient:
 
     def list_orders(self, customer_id: str, open_only: bool = True) -> list[Order]:
         """List a customer's orders, newest first (only processing or shipped by default)."""
-        params = {"customer_id": customer_id, "open_only": open_only}
+        params: dict[str, str | bool] = {"customer_id": customer_id, "open_only": open_only}
         return self._http.get("orders", params=params, response=list[Order])

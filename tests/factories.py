@@ -1,4 +1,8 @@
-"""JSON bodies of the back-end systems, as docs/backends.md describes them."""
+"""JSON bodies of the back-end systems, as docs/backends.md describes them.
+
+The order events, invoice lines and incidents here carry no `*_translations` map: they are what
+a back-end with no French sends (its English text is shown); a test about French adds the map.
+"""
 
 from __future__ import annotations
 

@@ -2,9 +2,11 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Literal
 
 from connectors.crm import Address, Customer
 from connectors.mocks.seed_billing import Scenario
+from connectors.models import Language
 from connectors.network import Incident
 from connectors.orders import OrderStatus
 
@@ -41,9 +43,9 @@ class DemoCase:
     address: Address
     accounts: tuple[DemoAccount, ...]
     orders: tuple[DemoOrder, ...] = ()
-    segment: str = "consumer"
+    segment: Literal["consumer", "business"] = "consumer"
     vulnerable: bool = False
-    language: str = "en"
+    language: Language = "en"
 
     def customer(self) -> Customer:
         """The CRM record of this demo customer."""
@@ -148,6 +150,10 @@ def incidents(today: date) -> tuple[Incident, ...]:
         Incident(
             incident_id="INC-00001",
             title="Broadband and phone outage: damaged street cabinet on Ladybarn Lane",
+            title_translations={
+                "fr": "Panne d'internet et de téléphone : armoire de rue endommagée "
+                "sur Ladybarn Lane"
+            },
             services=["broadband", "landline"],
             status="fixing",
             started_at=at(-1, 16, 40),
@@ -157,6 +163,10 @@ def incidents(today: date) -> tuple[Incident, ...]:
         Incident(
             incident_id="INC-00002",
             title="Reduced 4G and 5G coverage: mast upgrade in Headingley",
+            title_translations={
+                "fr": "Couverture 4G et 5G réduite : modernisation d'une antenne-relais "
+                "à Headingley"
+            },
             services=["mobile"],
             status="monitoring",
             started_at=at(-3, 9),
@@ -166,6 +176,9 @@ def incidents(today: date) -> tuple[Incident, ...]:
         Incident(
             incident_id="INC-00003",
             title="Slow broadband and TV buffering in the evenings: Hillhead exchange congestion",
+            title_translations={
+                "fr": "Internet lent et TV qui saccade le soir : central de Hillhead saturé"
+            },
             services=["broadband", "tv"],
             status="investigating",
             started_at=at(-1, 19, 30),
@@ -174,6 +187,9 @@ def incidents(today: date) -> tuple[Incident, ...]:
         Incident(
             incident_id="INC-00004",
             title="Landline and broadband faults after flooding in Brixton",
+            title_translations={
+                "fr": "Téléphone fixe et internet en dérangement après des inondations à Brixton"
+            },
             services=["landline", "broadband"],
             status="investigating",
             started_at=at(0, 5, 50),

@@ -10,6 +10,7 @@ from dateutil.relativedelta import relativedelta
 
 from connectors.billing import Invoice, InvoiceLine, Payment, PaymentMethod
 from connectors.mocks import catalogue
+from connectors.mocks.catalogue import Bilingual
 
 Scenario = Literal["paid", "due", "overdue"]
 INVOICES_PER_ACCOUNT = 6
@@ -30,9 +31,9 @@ class BillingAccount:
 
 @dataclass(frozen=True)
 class _Subscription:
-    plan: tuple[str, Decimal]
-    add_ons: tuple[tuple[str, Decimal], ...]
-    device: tuple[str, Decimal, int] | None
+    plan: tuple[Bilingual, Decimal]
+    add_ons: tuple[tuple[Bilingual, Decimal], ...]
+    device: tuple[Bilingual, Decimal, int] | None
     business: bool
     loyal: bool
 
@@ -44,7 +45,7 @@ def _pence(amount: Decimal) -> Decimal:
 def _subscription(rng: random.Random, business: bool, plan: str | None) -> _Subscription:
     plans = catalogue.BUSINESS_PLANS if business else catalogue.CONSUMER_PLANS
     return _Subscription(
-        plan=next(p for p in plans if p[0] == plan) if plan else rng.choice(plans),
+        plan=next(p for p in plans if p[0].en == plan) if plan else rng.choice(plans),
         add_ons=tuple(rng.sample(catalogue.ADD_ONS, k=rng.choice((0, 0, 1, 2)))),
         device=rng.choice(catalogue.DEVICES) if rng.random() < 0.35 else None,
         business=business,
@@ -52,39 +53,51 @@ def _subscription(rng: random.Random, business: bool, plan: str | None) -> _Subs
     )
 
 
+def _line(description: Bilingual, amount: Decimal) -> InvoiceLine:
+    return InvoiceLine(
+        description=description.en,
+        description_translations=description.translations(),
+        amount=amount,
+    )
+
+
+def _french_pounds(amount: Decimal) -> str:
+    # As a French customer reads an amount: `2,29 £`, the symbol after a no-break space.
+    return f"{amount:.2f}".replace(".", ",") + "\u00a0£"
+
+
 def _lines(rng: random.Random, sub: _Subscription, months_in: int) -> list[InvoiceLine]:
     name, price = sub.plan
-    lines = [InvoiceLine(description=f"Monthly plan: {name}", amount=price)]
-    lines += [InvoiceLine(description=n, amount=p) for n, p in sub.add_ons]
+    lines = [_line(Bilingual(f"Monthly plan: {name.en}", f"Forfait mensuel : {name.fr}"), price)]
+    lines += [_line(n, p) for n, p in sub.add_ons]
     if sub.device is not None and months_in <= sub.device[2]:
         device, instalment, term = sub.device
-        lines.append(
-            InvoiceLine(
-                description=f"{device}: instalment {months_in} of {term}", amount=instalment
-            )
+        text = Bilingual(
+            f"{device.en}: instalment {months_in} of {term}",
+            f"{device.fr} : mensualité {months_in} sur {term}",
         )
+        lines.append(_line(text, instalment))
     if rng.random() < 0.2:
         country, days = rng.choice(catalogue.ROAMING_COUNTRIES), rng.randint(2, 9)
-        lines.append(
-            InvoiceLine(
-                description=f"Roaming in {country}: {days} days at £{catalogue.ROAMING_DAILY}",
-                amount=catalogue.ROAMING_DAILY * days,
-            )
+        daily = catalogue.ROAMING_DAILY
+        text = Bilingual(
+            f"Roaming in {country.en}: {days} days at £{daily}",
+            f"Itinérance {country.fr} : {days} jours à {_french_pounds(daily)}",
         )
+        lines.append(_line(text, daily * days))
     if rng.random() < 0.25:
         minutes = rng.randint(8, 45)
-        lines.append(
-            InvoiceLine(
-                description=f"Calls outside your allowance: {minutes} min",
-                amount=_pence(catalogue.PER_MINUTE * minutes),
-            )
+        text = Bilingual(
+            f"Calls outside your allowance: {minutes} min", f"Appels hors forfait : {minutes} min"
         )
+        lines.append(_line(text, _pence(catalogue.PER_MINUTE * minutes)))
     if sub.loyal:
-        lines.append(InvoiceLine(description="Loyalty discount", amount=catalogue.LOYALTY_CREDIT))
+        loyalty = Bilingual("Loyalty discount", "Remise fidélité")
+        lines.append(_line(loyalty, catalogue.LOYALTY_CREDIT))
     if sub.business:
         # Business prices are quoted without VAT, so the invoice adds it as its own line.
         vat = _pence(sum((line.amount for line in lines), Decimal(0)) * catalogue.VAT_RATE)
-        lines.append(InvoiceLine(description="VAT at 20%", amount=vat))
+        lines.append(_line(Bilingual("VAT at 20%", "TVA à 20\u00a0%"), vat))
     return lines
 
 

@@ -5,6 +5,7 @@ import string
 from datetime import date, datetime, time, timedelta, timezone
 
 from connectors.mocks import catalogue
+from connectors.mocks.catalogue import Bilingual
 from connectors.orders import Order, OrderEvent, OrderItem, OrderStatus
 
 # Days between the order and today, per status, so the events read like a real history.
@@ -15,17 +16,62 @@ _AGE_DAYS = {
     "lost": (10, 25),
     "cancelled": (3, 60),
 }
+_RECEIVED = Bilingual("Order received", "Commande reçue")
+_CONFIRMED = Bilingual(
+    "Payment confirmed: preparing your order", "Paiement confirmé : nous préparons votre commande"
+)
+_PACKED = Bilingual("Picked and packed", "Commande préparée et emballée")
+_OUT_FOR_DELIVERY = Bilingual("Out for delivery", "En cours de livraison")
 _DELIVERED_HOW = (
-    "Delivered and signed for",
-    "Delivered: left in your safe place (porch)",
-    "Delivered to a neighbour",
-    "Delivered: handed to resident",
+    Bilingual("Delivered and signed for", "Livré contre signature"),
+    Bilingual(
+        "Delivered: left in your safe place (porch)",
+        "Livré : déposé à l'endroit que vous avez indiqué (porche)",
+    ),
+    Bilingual("Delivered to a neighbour", "Livré chez un voisin"),
+    Bilingual("Delivered: handed to resident", "Livré : remis en mains propres"),
 )
 _CANCELLED_WHY = (
-    "Order cancelled at your request",
-    "Order cancelled: payment was declined",
-    "Order cancelled: the item is no longer available",
+    Bilingual("Order cancelled at your request", "Commande annulée à votre demande"),
+    Bilingual(
+        "Order cancelled: payment was declined", "Commande annulée : le paiement a été refusé"
+    ),
+    Bilingual(
+        "Order cancelled: the item is no longer available",
+        "Commande annulée : l'article n'est plus disponible",
+    ),
 )
+
+
+def _handed_to(carrier: str) -> Bilingual:
+    return Bilingual(f"Handed to {carrier}", f"Colis remis à {carrier}")
+
+
+def _at_depot(carrier: str) -> Bilingual:
+    return Bilingual(f"At {carrier} depot", f"Arrivé au dépôt {carrier}")
+
+
+def _lost_by(carrier: str) -> Bilingual:
+    return Bilingual(
+        f"{carrier} confirmed the parcel was lost in transit",
+        f"{carrier} a confirmé la perte du colis pendant son acheminement",
+    )
+
+
+def _event(
+    timestamp: datetime,
+    status: OrderStatus,
+    description: Bilingual,
+    location: Bilingual | None = None,
+) -> OrderEvent:
+    return OrderEvent(
+        timestamp=timestamp,
+        status=status,
+        description=description.en,
+        description_translations=description.translations(),
+        location=location.en if location else None,
+        location_translations=location.translations() if location else {},
+    )
 
 
 def _at(day: date, hour: int, minute: int) -> datetime:
@@ -54,17 +100,12 @@ def tracking_number(rng: random.Random, carrier: str) -> str:
 def _unshipped(
     rng: random.Random, status: OrderStatus, created: datetime, today: date
 ) -> tuple[list[OrderEvent], date | None]:
-    received = OrderEvent(timestamp=created, status="processing", description="Order received")
+    received = _event(created, "processing", _RECEIVED)
     later = created + timedelta(minutes=rng.randint(20, 240))
     if status == "cancelled":
         why = rng.choice(_CANCELLED_WHY)
-        return [received, OrderEvent(timestamp=later, status="cancelled", description=why)], None
-    confirmed = OrderEvent(
-        timestamp=later,
-        status="processing",
-        description="Payment confirmed: preparing your order",
-        location=catalogue.WAREHOUSE,
-    )
+        return [received, _event(later, "cancelled", why)], None
+    confirmed = _event(later, "processing", _CONFIRMED, catalogue.WAREHOUSE)
     return [received, confirmed], today + timedelta(days=rng.randint(2, 5))
 
 
@@ -78,47 +119,26 @@ def _shipped(
 ) -> tuple[list[OrderEvent], date | None]:
     dispatched = created + timedelta(minutes=rng.randint(16 * 60, 30 * 60))
     at_depot = dispatched + timedelta(minutes=rng.randint(6 * 60, 14 * 60))
+    packed = created + timedelta(minutes=rng.randint(90, 360))
     events = [
-        OrderEvent(timestamp=created, status="processing", description="Order received"),
-        OrderEvent(
-            timestamp=created + timedelta(minutes=rng.randint(90, 360)),
-            status="processing",
-            description="Picked and packed",
-            location=catalogue.WAREHOUSE,
-        ),
-        OrderEvent(
-            timestamp=dispatched,
-            status="shipped",
-            description=f"Handed to {carrier}",
-            location=catalogue.WAREHOUSE,
-        ),
-        OrderEvent(
-            timestamp=at_depot,
-            status="shipped",
-            description=f"At {carrier} depot",
-            location=catalogue.DEPOTS[carrier],
-        ),
+        _event(created, "processing", _RECEIVED),
+        _event(packed, "processing", _PACKED, catalogue.WAREHOUSE),
+        _event(dispatched, "shipped", _handed_to(carrier), catalogue.WAREHOUSE),
+        _event(at_depot, "shipped", _at_depot(carrier), catalogue.DEPOTS[carrier]),
     ]
     if status == "shipped":
         eta = today + timedelta(days=rng.randint(0, 3))
         if eta == today:
             out = _at(today, 6, rng.randint(30, 59))
-            events.append(
-                OrderEvent(
-                    timestamp=out, status="shipped", description="Out for delivery", location=city
-                )
-            )
+            events.append(_event(out, "shipped", _OUT_FOR_DELIVERY, catalogue.city(city)))
         return events, eta
     if status == "delivered":
         how = rng.choice(_DELIVERED_HOW)
         when = at_depot + timedelta(minutes=rng.randint(14 * 60, 40 * 60))
-        events.append(
-            OrderEvent(timestamp=when, status="delivered", description=how, location=city)
-        )
+        events.append(_event(when, "delivered", how, catalogue.city(city)))
         return events, None
-    lost = f"{carrier} confirmed the parcel was lost in transit"
     when = at_depot + timedelta(days=rng.randint(5, 8), minutes=rng.randint(0, 600))
-    events.append(OrderEvent(timestamp=when, status="lost", description=lost))
+    events.append(_event(when, "lost", _lost_by(carrier)))
     return events, None
 
 

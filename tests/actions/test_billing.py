@@ -1,3 +1,4 @@
+import pytest
 import requests
 
 from actions.billing import ActionCheckBillBalance, ActionShowInvoice
@@ -94,3 +95,45 @@ def test_invoice_lines(http, dispatcher, domain) -> None:
         "Total: £42.50 (unpaid)."
     ]
     assert slot_events(events) == {"pending_offer": None}
+
+
+# As the billing system sends them: each line in English, and in French where it has one.
+LINES = [
+    {"description": "Monthly plan: Nimbus Fibre 150 + TV Essentials", "amount": "52.50",
+     "description_translations": {"fr": "Forfait mensuel : Nimbus Fibre 150 + TV Essentiel"}},
+    {"description": "Roaming in Italy: 4 days at £2.29", "amount": "9.16",
+     "description_translations": {"fr": "Itinérance en Italie : 4 jours à 2,29\u00a0£"}},
+    {"description": "Loyalty discount", "amount": "-5.00",
+     "description_translations": {"fr": "Remise fidélité"}},
+]  # fmt: skip
+INVOICE_LINES = {
+    "en": "- Monthly plan: Nimbus Fibre 150 + TV Essentials: £52.50\n"
+    "- Roaming in Italy: 4 days at £2.29: £9.16\n- Loyalty discount: -£5.00",
+    "fr": "- Forfait mensuel : Nimbus Fibre 150 + TV Essentiel : 52,50\u00a0£\n"
+    "- Itinérance en Italie : 4 jours à 2,29\u00a0£ : 9,16\u00a0£\n"
+    "- Remise fidélité : -5,00\u00a0£",
+}
+
+
+def show_invoice(http, dispatcher, domain, language: str, lines: list[dict]) -> str:
+    http.get(f"{f.CRM}/customers/CUS-00001", json=f.customer())
+    invoice = f.invoice(lines=lines, total="56.66")
+    http.get(f"{f.BILLING}/accounts/30000001/invoices", json=[invoice])
+    ActionShowInvoice().run(dispatcher, make_tracker({**VERIFIED, "language": language}), domain)
+    [said] = rendered(dispatcher, language)
+    return said
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_invoice_lines_in_the_language_of_the_conversation(
+    http, dispatcher, domain, language: str
+) -> None:
+    said = show_invoice(http, dispatcher, domain, language, LINES)
+    assert f":\n{INVOICE_LINES[language]}\n" in said
+
+
+def test_invoice_lines_billing_has_no_french_for_stay_in_english(http, dispatcher, domain) -> None:
+    no_french = {"description": "Late payment fee", "amount": "10.00"}
+    said = show_invoice(http, dispatcher, domain, "fr", [LINES[0], no_french])
+    assert ":\n- Forfait mensuel : Nimbus Fibre 150 + TV Essentiel : 52,50\u00a0£\n" in said
+    assert "\n- Late payment fee : 10,00\u00a0£\n" in said

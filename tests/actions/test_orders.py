@@ -1,3 +1,4 @@
+import pytest
 import requests
 
 from actions.forms import ValidateOrderForm
@@ -153,3 +154,58 @@ def test_orders_system_error_when_describing(http, dispatcher, domain) -> None:
     )
     assert dispatcher.messages[0]["response"] == "utter_backend_error_orders"
     assert slot_events(events)["pending_offer"] == "human"
+
+
+# As the order system sends them: each text in English, and in French where it has one.
+RECEIVED = {"timestamp": "2026-11-18T10:00:00Z", "status": "processing",
+            "description": "Order received", "location": None,
+            "description_translations": {"fr": "Commande reçue"}}  # fmt: skip
+HANDED = {"timestamp": "2026-11-20T08:30:00Z", "status": "shipped",
+          "description": "Handed to DPD", "location": "Birmingham hub",
+          "description_translations": {"fr": "Colis remis à DPD"},
+          "location_translations": {"fr": "Plateforme de Birmingham"}}  # fmt: skip
+UPDATES = {
+    "en": "Latest updates:\n- 20 Nov 08:30: Handed to DPD (Birmingham hub)"
+    "\n- 18 Nov 10:00: Order received",
+    "fr": "Dernières étapes :\n- 20 nov. 08:30 : Colis remis à DPD (Plateforme de Birmingham)"
+    "\n- 18 nov. 10:00 : Commande reçue",
+}
+
+
+def track(http, dispatcher, domain, language: str, events: list[dict]) -> list[str]:
+    http.get(f"{f.ORDERS}/orders/ORD-100001", json=f.order(events=events))
+    slots = {**OWNER, "language": language, "order_number": "ORD-100001"}
+    ActionTrackOrder().run(dispatcher, make_tracker(slots), domain)
+    return rendered(dispatcher, language)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_tracking_updates_in_the_language_of_the_conversation(
+    http, dispatcher, domain, language: str
+) -> None:
+    said = track(http, dispatcher, domain, language, [RECEIVED, HANDED])
+    assert said[-1] == UPDATES[language]
+
+
+def test_tracking_updates_the_order_system_has_no_french_for_stay_in_english(
+    http, dispatcher, domain
+) -> None:
+    no_french = {k: v for k, v in HANDED.items() if not k.endswith("_translations")}
+    said = track(http, dispatcher, domain, "fr", [RECEIVED, no_french])
+    assert said[-1] == (
+        "Dernières étapes :\n- 20 nov. 08:30 : Handed to DPD (Birmingham hub)"
+        "\n- 18 nov. 10:00 : Commande reçue"
+    )
+
+
+def test_a_place_with_no_french_name_keeps_its_own(http, dispatcher, domain) -> None:
+    in_bristol = {**HANDED, "location": "Bristol", "location_translations": {}}
+    said = track(http, dispatcher, domain, "fr", [in_bristol])
+    assert said[-1] == "Dernières étapes :\n- 20 nov. 08:30 : Colis remis à DPD (Bristol)"
+
+
+def test_open_orders_are_told_in_french_too(http, dispatcher, domain) -> None:
+    http.get(f"{f.ORDERS}/orders", json=[f.order(events=[RECEIVED, HANDED])])
+    slots = {"language": "fr", "order_number": "none", "verified": True, "customer_id": "CUS-00001"}
+    ActionTrackOrder().run(dispatcher, make_tracker(slots), domain)
+    assert rendered(dispatcher, "fr")[-1] == UPDATES["fr"]

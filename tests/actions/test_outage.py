@@ -197,3 +197,43 @@ async def test_a_verified_customer_naming_an_unknown_postcode_is_asked(dispatche
     assert events is None, "asked for a postcode, not checked at their address"
     assert form == {"postcode": None}
     assert responses(dispatcher) == ["utter_not_a_postcode"]
+
+
+# As the network-status system sends it: the title in English, and in French.
+FRENCH_TITLE = "Panne d'internet dans le centre de Manchester"
+TRANSLATED = f.incident(title_translations={"fr": FRENCH_TITLE})
+INCIDENT_SAID = {
+    "en": "Broadband outage in Manchester city centre (affecting broadband, landline; status: "
+    "fixing). We expect it to be fixed by 18:00 on 21 November.",
+    "fr": f"{FRENCH_TITLE} (services concernés : internet, téléphone fixe ; état : réparation en "
+    "cours). Le rétablissement est prévu le 21 novembre à 18:00.",
+}
+
+
+def known_incident(http, dispatcher, domain, language: str, incident: dict) -> str:
+    http.get(f"{f.NETWORK}/incidents", json=[incident])
+    slots = {"language": language, "postcode": "M1 1AE"}
+    ActionCheckOutage().run(dispatcher, make_tracker(slots), domain)
+    assert responses(dispatcher)[1] == "utter_incident_fixing_eta"
+    return rendered(dispatcher, language)[1]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_incident_title_in_the_language_of_the_conversation(
+    http, dispatcher, domain, language: str
+) -> None:
+    said = known_incident(http, dispatcher, domain, language, TRANSLATED)
+    assert said == INCIDENT_SAID[language]
+
+
+@pytest.mark.parametrize(
+    "translations",
+    [{}, {"de": "Breitbandausfall"}, {"fr": 42}, {"fr": ["Panne"]}, "Panne", None],
+    ids=["none", "other-language", "number", "list", "not-a-map", "null"],
+)
+def test_incident_title_with_no_usable_french_stays_in_english(
+    http, dispatcher, domain, translations
+) -> None:
+    incident = f.incident(title_translations=translations)
+    said = known_incident(http, dispatcher, domain, "fr", incident)
+    assert said.startswith("Broadband outage in Manchester city centre (services concernés : ")

@@ -91,6 +91,16 @@ def test_every_process_runs_in_the_stacks_environment(stack: Stack) -> None:
     assert {p.env["SWITCHBOARD_ENVIRONMENT"] for p in stack.processes} == {"development"}
 
 
+def test_no_process_reports_to_rasa_telemetry_even_when_asked_to() -> None:
+    bot = BotSettings(action_token=ACTION_TOKEN, rasa_token=RASA_TOKEN, action_port=6055)
+    connectors = ConnectorSettings(handover_token=HANDOVER_TOKEN)
+    made = Stack(bot, connectors, env={"RASA_TELEMETRY_ENABLED": "true"})
+    try:
+        assert {p.env["RASA_TELEMETRY_ENABLED"] for p in made.processes} == {"false"}
+    finally:
+        made.stop()
+
+
 def test_rasa_serves_no_socketio_channel() -> None:
     # Customers' widgets speak Rasa's socket.io protocol to the gateway; Rasa's own channel
     # would let anyone reaching it speak as any sender id.

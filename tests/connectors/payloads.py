@@ -30,11 +30,14 @@ INVOICE = f.invoice(
     due_date="2026-11-25",
     total=69.5,
     lines=[
-        {"description": "Monthly plan: Nimbus Fibre 150 + TV Essentials", "amount": 52.5},
-        {"description": "Calls outside your allowance: 40 min", "amount": 22.0},
-        {"description": "Loyalty discount", "amount": -5.0},
+        {"description": "Monthly plan: Nimbus Fibre 150 + TV Essentials", "amount": 52.5,
+         "description_translations": {"fr": "Forfait mensuel : Nimbus Fibre 150 + TV Essentiel"}},
+        {"description": "Calls outside your allowance: 40 min", "amount": 22.0,
+         "description_translations": {"fr": "Appels hors forfait : 40 min"}},
+        {"description": "Loyalty discount", "amount": -5.0,
+         "description_translations": {"fr": "Remise fidélité"}},
     ],
-)
+)  # fmt: skip
 ORDER = f.order(
     created_at="2026-11-17T12:26:00Z",
     items=[{"name": "iPhone 15 128GB", "quantity": 1}],
@@ -42,14 +45,20 @@ ORDER = f.order(
     eta="2026-11-23",
     events=[
         {"timestamp": "2026-11-17T12:26:00Z", "status": "processing",
-         "description": "Order received", "location": None},
+         "description": "Order received", "location": None,
+         "description_translations": {"fr": "Commande reçue"}, "location_translations": {}},
         {"timestamp": "2026-11-18T11:26:00Z", "status": "shipped",
-         "description": "Handed to DPD", "location": "Nimbus warehouse, Milton Keynes"},
+         "description": "Handed to DPD", "location": "Nimbus warehouse, Milton Keynes",
+         "description_translations": {"fr": "Colis remis à DPD"},
+         "location_translations": {"fr": "Entrepôt Nimbus, Milton Keynes"}},
     ],
 )  # fmt: skip
 INCIDENT = f.incident(
     incident_id="INC-00001",
     title="Broadband and phone outage: damaged street cabinet on Ladybarn Lane",
+    title_translations={
+        "fr": "Panne d'internet et de téléphone : armoire de rue endommagée sur Ladybarn Lane"
+    },
     started_at="2026-11-20T16:40:00Z",
     eta="2026-11-22T18:00:00Z",
     postcodes=["M146NQ", "M146NR"],

@@ -13,6 +13,7 @@ from connectors import Backends, build_backends
 from connectors.crm import TicketRequest, TranscriptEntry
 from connectors.errors import ConnectorTimeout, ConnectorUnavailable, InvalidResponse, NotFound
 from connectors.http import JsonHttpClient
+from connectors.mocks.seed import Dataset
 from connectors.mocks.server import RunningMocks
 from connectors.settings import ConnectorSettings
 
@@ -191,3 +192,23 @@ def test_closed_port_is_unavailable() -> None:
     with pytest.raises(ConnectorUnavailable) as raised:
         build_backends(settings).crm.get_customer("CUS-00001")
     assert raised.value.system == "crm"
+
+
+def test_the_back_ends_say_it_in_french_too(live: Backends, dataset: Dataset) -> None:
+    # Over HTTP, what each mock seeded in both languages reaches the client in both.
+    order = live.orders.get_order("ORD-100001")
+    [invoice] = live.billing.list_invoices("30000001", limit=1)
+    [incident] = live.network.incidents_for("SW9 1AB")
+
+    assert order == dataset.orders["ORD-100001"].copy(update={"delivery_postcode": "BS7 8AE"})
+    assert [e.description_in("fr") for e in order.events][:2] == [
+        "Commande reçue",
+        "Commande préparée et emballée",
+    ]
+    assert order.events[1].location_in("fr") == "Entrepôt Nimbus, Milton Keynes"
+    assert invoice.lines[0].description_in("fr") == (
+        "Forfait mensuel : Nimbus Fibre 150 + TV Essentiel"
+    )
+    assert incident.title_in("fr") == (
+        "Téléphone fixe et internet en dérangement après des inondations à Brixton"
+    )

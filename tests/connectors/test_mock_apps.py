@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 
-from connectors.mocks import billing, crm, network
+from connectors.mocks import billing, crm, network, orders
 from connectors.mocks.crm import OTP_ATTEMPTS, OTP_TTL_SECONDS
 from connectors.mocks.seed import Dataset
 
@@ -97,6 +97,27 @@ def test_billing_limits_and_money_format(dataset: Dataset) -> None:
     balance = app.get("/accounts/30000007/balance").json()
     assert balance["amount_due"] == 0 and balance["due_date"] is None
     assert date.fromisoformat(balance["last_payment"]["date"]) <= dataset.today
+
+
+def test_mocks_serve_their_texts_in_french_too(dataset: Dataset) -> None:
+    order = TestClient(orders.create_app(dataset)).get("/orders/ORD-100003").json()
+    invoices = TestClient(billing.create_app(dataset)).get("/accounts/30000001/invoices").json()
+    incidents = TestClient(network.create_app(dataset)).get("/incidents?postcode=LS6 2QF").json()
+
+    delivered = order["events"][-1]
+    assert delivered["description_translations"] == {"fr": "Livré : remis en mains propres"}
+    assert (delivered["location"], delivered["location_translations"]) == (
+        "Bristol",
+        {"fr": "Bristol"},
+    )
+    assert invoices[0]["lines"][-1] == {
+        "description": "Loyalty discount",
+        "amount": -5.0,
+        "description_translations": {"fr": "Remise fidélité"},
+    }
+    assert incidents[0]["title_translations"] == {
+        "fr": "Couverture 4G et 5G réduite : modernisation d'une antenne-relais à Headingley"
+    }
 
 
 @pytest.mark.parametrize("body", [{"mode": "sideways"}, {"mode": "slow", "delay_seconds": -1}])

@@ -1,5 +1,6 @@
 """Invariants of the seeded data every mock serves."""
 
+import re
 from collections import Counter
 from datetime import date
 from decimal import Decimal
@@ -8,7 +9,7 @@ import pytest
 
 from connectors.formats import ACCOUNT_NUMBER_RE, ORDER_NUMBER_RE, is_uk_postcode, outward_code
 from connectors.mocks.billing import balance_of
-from connectors.mocks.catalogue import CARRIERS
+from connectors.mocks.catalogue import CARRIERS, FRENCH_CITY_NAMES, PLACES
 from connectors.mocks.seed import Dataset, build_dataset
 
 
@@ -106,6 +107,73 @@ def test_demo_cases(dataset: Dataset) -> None:
     assert dataset.orders["ORD-100002"].status == "processing"
     assert dataset.orders["ORD-100006"].status == "lost"
     assert any(touched & set(incident.postcodes) for incident in dataset.incidents)
+
+
+# Words of the seeded English texts that a French text has no business holding (names such
+# as "Royal Mail" or "Ladybarn Lane" stay as they are).
+ENGLISH = {
+    "order", "received", "payment", "preparing", "picked", "packed", "handed", "depot", "out",
+    "delivery", "delivered", "signed", "left", "safe", "place", "neighbour", "resident",
+    "cancelled", "request", "declined", "item", "available", "confirmed", "parcel", "lost",
+    "transit", "monthly", "plan", "broadband", "unlimited", "lines", "static", "sports",
+    "roaming", "booster", "rental", "insurance", "bundle", "instalment", "of", "in", "at", "days",
+    "calls", "outside", "your", "allowance", "loyalty", "discount", "vat", "outage", "damaged",
+    "street", "cabinet", "on", "reduced", "coverage", "mast", "upgrade", "slow", "buffering",
+    "the", "evenings", "exchange", "congestion", "landline", "faults", "after", "flooding",
+    "and", "warehouse", "hub",
+}  # fmt: skip
+
+
+def _french_words(text: str) -> set[str]:
+    return {word.lower() for word in re.findall(r"[^\W\d_]+", text)}
+
+
+def _seeded_texts(dataset: Dataset) -> list[tuple[str, dict[str, str]]]:
+    """Every text the mocks show a customer, but places: (English, translations)."""
+    events = [event for order in dataset.orders.values() for event in order.events]
+    lines = [
+        line
+        for account in dataset.accounts.values()
+        for invoice in account.invoices
+        for line in invoice.lines
+    ]
+    return [
+        *((event.description, event.description_translations) for event in events),
+        *((line.description, line.description_translations) for line in lines),
+        *((incident.title, incident.title_translations) for incident in dataset.incidents),
+    ]
+
+
+def test_every_seeded_text_has_its_own_french(dataset: Dataset) -> None:
+    texts = _seeded_texts(dataset)
+    french = {translations.get("fr", en) for en, translations in texts}
+    untranslated = sorted({en for en, translations in texts if translations.get("fr", en) == en})
+    anglicised = sorted(text for text in french if _french_words(text) & ENGLISH)
+
+    assert len(texts) > 1000
+    assert not untranslated, f"no French for {untranslated}"
+    assert not anglicised, f"English words in {anglicised}"
+    assert {"Livré chez un voisin", "En cours de livraison", "Remise fidélité"} <= french
+
+
+def test_every_seeded_place_reads_in_french(dataset: Dataset) -> None:
+    places = {
+        (event.location, event.location_translations.get("fr"))
+        for order in dataset.orders.values()
+        for event in order.events
+        if event.location
+    }
+    cities = {city for city, _ in PLACES} | {
+        customer.service_address.city for customer in dataset.customers.values()
+    }
+
+    assert all(french for _, french in places), "every place is named in French"
+    # A city keeps its name unless French has its own; a depot or a warehouse is described.
+    assert all(french == FRENCH_CITY_NAMES.get(en, en) for en, french in places if en in cities)
+    assert not [french for en, french in places if en not in cities and (
+        french == en or _french_words(french) & ENGLISH
+    )]  # fmt: skip
+    assert ("London", "Londres") in places and ("Bristol", "Bristol") in places
 
 
 def test_same_seed_and_day_give_the_same_data(dataset: Dataset) -> None:

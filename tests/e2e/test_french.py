@@ -357,8 +357,4 @@ def test_what_the_back_ends_say_reaches_a_french_customer_in_french(french: Widg
     assert_french(invoice, "utter_invoice_unpaid", backend_text=True)
     leaked = {name: english_in(answer) for name, answer in
               (("order", order), ("outage", outage), ("invoice", invoice))}  # fmt: skip
-    if any(leaked.values()):
-        # A known bug, reported: back-end texts are shown as they come, in English: order
-        # updates (actions/orders.py, update_line), invoice lines (actions/billing.py,
-        # utter_invoice), incident titles (actions/outage.py, utter_incident).
-        pytest.xfail(f"English from the back-ends: {leaked}")
+    assert not any(leaked.values()), leaked
