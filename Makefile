@@ -13,6 +13,11 @@ VENDOR_JS := build/vendor/socket.io.min.js
 # as python-socketio 5 speaks it; 1.0.0 and older bundle socket.io-client 2 (protocol 3).
 RASA_WEBCHAT := 1.0.1
 WEBCHAT_JS := build/vendor/rasa-webchat.js
+# Swagger UI for the gateway's /docs (handover/docs.py), served from /vendor so it works offline.
+SWAGGER_UI := 5.35.0
+SWAGGER_DIR := build/vendor/swagger-ui
+SWAGGER_FILES := swagger-ui-bundle.js swagger-ui.css favicon-32x32.png
+DOCS_JS := $(SWAGGER_DIR)/swagger-ui-bundle.js
 TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
 	nlu/tokenizer.py nlu/featurizer.py nlu/encoders.py nlu/guard.py
 # Fixed seeds in config.yml, and deterministic TensorFlow ops, make training reproducible.
@@ -33,7 +38,7 @@ run: install $(MODEL)
 test: install $(MODEL)
 	$(PY) -m pytest -q -p no:cacheprovider
 
-install: $(VENV)/.installed $(VENDOR_JS) $(WEBCHAT_JS)
+install: $(VENV)/.installed $(VENDOR_JS) $(WEBCHAT_JS) $(DOCS_JS)
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(PY) || bash .ci/find-python.sh $(PYTHON_VERSION) -m venv $(VENV)
@@ -53,6 +58,13 @@ $(WEBCHAT_JS):
 	cd build/npm && npm pack --silent rasa-webchat@$(RASA_WEBCHAT) >/dev/null
 	tar -xzf build/npm/rasa-webchat-$(RASA_WEBCHAT).tgz -C build/npm package/lib/index.js
 	cp build/npm/package/lib/index.js $@
+
+# The target is the bundle; the stylesheet and icon come with it from the same pinned package.
+$(DOCS_JS):
+	mkdir -p build/npm $(SWAGGER_DIR)
+	cd build/npm && npm pack --silent swagger-ui-dist@$(SWAGGER_UI) >/dev/null
+	tar -xzf build/npm/swagger-ui-dist-$(SWAGGER_UI).tgz -C build/npm $(addprefix package/,$(SWAGGER_FILES))
+	cp $(addprefix build/npm/package/,$(SWAGGER_FILES)) $(SWAGGER_DIR)/
 
 model: $(MODEL)
 

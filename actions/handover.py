@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import HandoverReason, backends
-from actions.context import context_packet
+from actions.context import COMPLAINT_INTENT, context_packet, handover_reason, read_story
 from actions.formatting import format_count, format_minutes, language_of
 from actions.transcript import transcript
 from connectors.crm import TicketRequest
@@ -20,20 +20,6 @@ from connectors.handover import HandoverAnswer, HandoverRequest
 from privacy.redaction import redact
 
 logger = logging.getLogger(__name__)
-
-COMPLAINT_INTENT = "complain"
-
-
-def handover_reason(tracker: Tracker) -> HandoverReason:
-    """A complaint first; else the reason an earlier offer gave; else the customer's request."""
-    if (tracker.latest_message.get("intent") or {}).get("name") == COMPLAINT_INTENT:
-        return HandoverReason.SENSITIVE_TOPIC
-    if tracker.get_slot("pending_offer") == "human":
-        try:
-            return HandoverReason(tracker.get_slot("handover_reason"))
-        except ValueError:
-            pass
-    return HandoverReason.CUSTOMER_REQUEST
 
 
 def utter_queued(dispatcher: CollectingDispatcher, answer: HandoverAnswer, language: str) -> None:
@@ -62,11 +48,13 @@ class ActionHandover(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        reason = handover_reason(tracker)
-        if reason == HandoverReason.SENSITIVE_TOPIC:
+        story = read_story(tracker)
+        reason = handover_reason(tracker, story)
+        # The apology answers a complaint just made; an earlier one shows in the packet.
+        if (tracker.latest_message.get("intent") or {}).get("name") == COMPLAINT_INTENT:
             dispatcher.utter_message(response="utter_handover_complaint")
         events: list[EventType] = [SlotSet("pending_offer", None), SlotSet("handover_reason", None)]
-        context = context_packet(tracker, reason)
+        context = context_packet(tracker, reason, story)
         request = HandoverRequest(
             conversation_id=tracker.sender_id, reason=reason.value, context=context
         )

@@ -75,7 +75,9 @@ def one_customer(base: str, headers: dict[str, str]) -> tuple[float, float]:
     if not relayed.wait(60):
         raise RuntimeError(f"agent message never reached {session_id}")
     to_customer = (time.perf_counter() - started) * 1000
-    requests.post(f"{url}/close", headers=headers, timeout=60).raise_for_status()
+    requests.post(
+        f"{url}/close", headers=headers, json={"reason": "resolved"}, timeout=60
+    ).raise_for_status()
     client.disconnect()
     return to_queue, to_customer
 

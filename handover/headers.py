@@ -6,7 +6,9 @@
   inline `<style>` is allowed (styles only, never inline scripts).
 - `/static/rasa-webchat.html`: the third-party widget's test page starts it with an inline
   script and the widget styles itself inline.
-- `/docs`: FastAPI's Swagger UI loads from cdn.jsdelivr.net and starts with an inline script.
+- `/docs` (development only, handover/docs.py): Swagger UI from the gateway's /vendor, started
+  by one inline script that its policy allows by hash alone (`docs_policy`); the route sets
+  that header itself, and any other answer on the path gets the strict policy.
 
 Widgets embedded in customers' sites load `/static/widget.js` with a `<script>` tag: the
 host page's own policy applies to it, not ours.
@@ -37,12 +39,13 @@ WEBCHAT_TEST_PAGE = (
     " img-src 'self' data:; connect-src 'self'{sockets}; object-src 'none'; base-uri 'none';"
     " frame-ancestors 'none'"
 )
-SWAGGER_CDN = "https://cdn.jsdelivr.net"
+# Swagger UI draws its icons from data: URIs in its stylesheet, and calls only the gateway.
 DOCS = (
-    f"default-src 'self'; script-src 'self' 'unsafe-inline' {SWAGGER_CDN};"
-    f" style-src 'self' 'unsafe-inline' {SWAGGER_CDN}; img-src 'self' data: https:;"
-    " connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self' {hashes}; style-src 'self'; img-src 'self' data:;"
+    " connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self';"
+    " frame-ancestors 'none'"
 )
+_HASH = re.compile(r"'sha256-[A-Za-z0-9+/]{43}='")
 
 
 def sockets_of(host: str | None) -> str:
@@ -52,6 +55,13 @@ def sockets_of(host: str | None) -> str:
     return f" ws://{host} wss://{host}"
 
 
+def docs_policy(script_hashes: list[str]) -> str:
+    """The policy of the Swagger UI page: its own inline scripts, named by hash, and no other."""
+    if not script_hashes or not all(_HASH.fullmatch(source) for source in script_hashes):
+        raise ValueError("the docs page needs the 'sha256-…' source of each inline script")
+    return DOCS.format(hashes=" ".join(script_hashes))
+
+
 def policy_for(path: str, host: str | None) -> tuple[str, bool]:
     """The Content-Security-Policy for `path`, and whether framing is refused."""
     sockets = sockets_of(host)
@@ -59,8 +69,6 @@ def policy_for(path: str, host: str | None) -> tuple[str, bool]:
         return DEMO.format(sockets=sockets), False
     if path == "/static/rasa-webchat.html":
         return WEBCHAT_TEST_PAGE.format(sockets=sockets), True
-    if path in ("/docs", "/docs/oauth2-redirect", "/redoc"):
-        return DOCS, True
     return STRICT.format(sockets=sockets), True
 
 

@@ -26,10 +26,12 @@ from handover.api.routes import privacy as privacy_routes
 from handover.canned import load_canned_responses
 from handover.config import HandoverSettings
 from handover.db import make_engine, migrate, session_factory
+from handover.docs import add_docs, fastapi_docs_options
 from handover.headers import SecurityHeaders
+from handover.lifecycle import TransitionRefused
 from handover.rasa import RasaClient
 from handover.ratelimit import RateLimiter
-from handover.service import Conflict, Hub
+from handover.service import Hub
 from handover.sockets.agent import AgentNamespace
 from handover.sockets.customer import CustomerNamespace
 from handover.state import MemoryStateStore, Owner, Ownership, make_store
@@ -142,7 +144,9 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
             rows = await hub.db(crud.list_unfinished_conversations)
             await hub.store.restore([ownership_from_row(row) for row in rows])
         await asyncio.to_thread(redactor)  # builds Presidio's engine now, not at the 1st message
-        watcher = asyncio.create_task(watchers.expire_long_waits(hub))
+        watcher = asyncio.create_task(
+            watchers.expire_long_waits(hub.lifecycle, max_wait_seconds=settings.max_wait_seconds)
+        )
         retention = asyncio.create_task(
             keep_purging(
                 hub.sessions,
@@ -156,18 +160,25 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
+        await hub.presence.stop()
         await hub.rasa.close()
 
-    api = FastAPI(title="Switchboard handover gateway", version="0.1.0", lifespan=lifespan)
+    api = FastAPI(
+        title="Switchboard handover gateway",
+        version="0.1.0",
+        lifespan=lifespan,
+        **fastapi_docs_options(settings),  # /docs and /openapi.json: handover/docs.py
+    )
     api.add_middleware(SecurityHeaders)  # CSP, no framing, nosniff: handover/headers.py
     api.state.hub = hub
     api.state.privacy_stores = privacy_stores  # erase and export: handover/api/routes/privacy.py
     api.state.limiter = hub.limiter  # one limiter: agents' logins and customers' sockets
     api.state.canned_responses = load_canned_responses(settings.canned_responses_file)
 
-    @api.exception_handler(Conflict)
-    async def conflict(request: Request, error: Conflict) -> JSONResponse:
-        """Someone else was first, or the conversation is not the caller's: 409."""
+    @api.exception_handler(TransitionRefused)
+    async def refused(request: Request, error: TransitionRefused) -> JSONResponse:
+        """The conversation's state does not allow it, someone else was first, or the
+        conversation is not the caller's: 409."""
         return JSONResponse({"detail": str(error)}, status_code=409)
 
     api.add_exception_handler(HTTPException, undecodable_body)  # non-UTF-8 bodies: 422
@@ -178,6 +189,7 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     if VENDOR.is_dir():
         api.mount("/vendor", StaticFiles(directory=VENDOR), name="vendor")
+    add_docs(api, VENDOR)
 
     demo = {lang: demo_page(lang) for lang in ("en", "fr")}
 

@@ -1,5 +1,5 @@
-"""Tables of the handover service: agents and their sessions, conversations, messages,
-handovers, tickets."""
+"""Tables of the handover service: agents and their sessions, conversations and their episodes
+(one per contact), messages, handovers, tickets."""
 
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import declarative_base
@@ -27,6 +28,11 @@ AgentRole = Literal["agent", "supervisor", "admin"]
 ConversationState = Literal["bot", "queued", "assigned", "closed"]
 Sender = Literal["user", "bot", "agent", "system"]
 HandoverOutcome = Literal["handed_back", "closed", "ticket", "requeued"]
+# How a contact ended (`handover.lifecycle.Outcome`), and the agent's wrap-up reason.
+EpisodeOutcome = Literal[
+    "resolved_by_bot", "resolved_by_agent", "ended_by_customer", "abandoned", "ticket"
+]
+WrapUpReason = Literal["resolved", "not_resolved", "duplicate", "spam"]
 
 AGENT_STATUSES: tuple[AgentStatus, ...] = ("online", "away", "offline")
 AGENT_ROLES: tuple[AgentRole, ...] = ("agent", "supervisor", "admin")
@@ -35,6 +41,11 @@ SUPERVISING_ROLES: frozenset[str] = frozenset({"supervisor", "admin"})
 CONVERSATION_STATES: tuple[ConversationState, ...] = ("bot", "queued", "assigned", "closed")
 SENDERS: tuple[Sender, ...] = ("user", "bot", "agent", "system")
 HANDOVER_OUTCOMES: tuple[HandoverOutcome, ...] = ("handed_back", "closed", "ticket", "requeued")
+EPISODE_OUTCOMES: tuple[EpisodeOutcome, ...] = (
+    "resolved_by_bot", "resolved_by_agent", "ended_by_customer", "abandoned", "ticket",
+)  # fmt: skip
+WRAP_UP_REASONS: tuple[WrapUpReason, ...] = ("resolved", "not_resolved", "duplicate", "spam")
+MAX_NOTE_LENGTH = 1000
 
 # Named constraints let later Alembic batch migrations on SQLite find and alter them.
 NAMING_CONVENTION = {
@@ -114,7 +125,11 @@ class AgentSession(Base):
 
 
 class Conversation(Base):
-    """One customer conversation; its id is the customer's socket session id."""
+    """One customer's chat; its id is the customer's socket session id (and Rasa's sender id).
+
+    Its columns describe the current contact (`Episode`); a customer who writes after a close
+    starts the next contact in the same row, which then starts again from the bot.
+    """
 
     __tablename__ = "conversations"
     __table_args__ = (_one_of("state", CONVERSATION_STATES),)
@@ -135,7 +150,35 @@ class Conversation(Base):
     queued_at = Column(UtcDateTime)
     assigned_at = Column(UtcDateTime)
     closed_at = Column(UtcDateTime)
-    satisfaction = Column(Integer)
+
+
+class Episode(Base):
+    """One contact within a conversation: from the customer's first message (or their first
+    after a close) until it closes. Numbered 1, 2, ... per conversation: number n > 1 means the
+    customer came back after contact n - 1 closed."""
+
+    __tablename__ = "episodes"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "number", name="uq_episodes_conversation_id_number"),
+        # NULL passes a CHECK: an open episode has neither outcome nor reason yet.
+        _one_of("outcome", EPISODE_OUTCOMES),
+        _one_of("wrap_up", WRAP_UP_REASONS),
+        CheckConstraint("satisfaction BETWEEN 1 AND 5", name="satisfaction"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    # Deleting a conversation (retention, erasure) deletes its episodes with it.
+    conversation_id = Column(
+        String(128), ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False
+    )
+    number = Column(Integer, nullable=False)
+    started_at = Column(UtcDateTime, nullable=False, default=utcnow)
+    ended_at = Column(UtcDateTime)
+    outcome = Column(String(24))  # set when the episode ends
+    agent_username = Column(String(64))  # who had it when it closed, if anyone
+    wrap_up = Column(String(16))  # the agent's reason when they closed it
+    note = Column(Text)  # the agent's wrap-up note, redacted
+    satisfaction = Column(Integer)  # the customer's 1-5 rating, given after the end
 
 
 class Message(Base):
@@ -167,7 +210,9 @@ class Handover(Base):
     conversation_id = Column(
         String(128), ForeignKey("conversations.id"), nullable=False, index=True
     )
+    episode_id = Column(Integer, ForeignKey("episodes.id", ondelete="CASCADE"), index=True)
     reason = Column(Text)
+    skill = Column(String(32))  # the queue it waited in
     requested_at = Column(UtcDateTime, nullable=False, default=utcnow)
     accepted_at = Column(UtcDateTime)
     accepted_by = Column(String(64))
@@ -184,6 +229,7 @@ class Ticket(Base):
     conversation_id = Column(
         String(128), ForeignKey("conversations.id"), nullable=False, index=True
     )
+    episode_id = Column(Integer, ForeignKey("episodes.id", ondelete="CASCADE"), index=True)
     reference = Column(String(64), nullable=False)  # the CRM's, e.g. TCK-000123
     reason = Column(Text)
     created_at = Column(UtcDateTime, nullable=False, default=utcnow)

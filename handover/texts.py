@@ -25,7 +25,8 @@ HANDOVER_LINES = {
         "joined": "{name} from our support team has joined.",
         "transferred": "{name} from our team is taking over.",
         "to_skill": "I'm passing you to our {skill} team: you're first in line.",
-        "closed": "{name} has closed the conversation. Thank you!",
+        "closed": "{name} has closed the conversation. Thank you! Write to us again any time.",
+        "ended": "You ended the conversation. Write to us again any time.",
         "ticket": "Sorry, nobody from our team is free right now. I've passed your conversation "
         "on: your reference is {reference}, and we'll contact you within one working day.",
         "no_ticket": "Sorry, nobody from our team is free right now. "
@@ -39,7 +40,10 @@ HANDOVER_LINES = {
         "transferred": "{name}, de notre équipe, prend le relais.",
         "to_skill": "Je vous transfère à notre service {skill} : vous êtes prioritaire dans "
         "la file d'attente.",
-        "closed": "{name} a clôturé la conversation. Merci de nous avoir contactés !",
+        "closed": "{name} a clôturé la conversation. Merci de nous avoir contactés ! "
+        "Écrivez-nous à nouveau quand vous le souhaitez.",
+        "ended": "Vous avez mis fin à la conversation. Écrivez-nous à nouveau quand vous le "
+        "souhaitez.",
         "ticket": "Désolés, aucun conseiller n'est disponible pour le moment. Nous avons "
         "transmis votre demande à notre équipe : votre référence est {reference}, et nous vous "
         "recontacterons sous un jour ouvré.",

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from connectors.crm import CrmClient
 from connectors.errors import ConnectorError, NotFound
 from handover.db import session_scope
-from handover.models import Conversation, Handover, Message, Ticket, utcnow
+from handover.models import Conversation, Episode, Handover, Message, Ticket, utcnow
 from handover.state import Owner, StateStore
 from privacy import trackers
 from privacy.retention import delete_conversations
@@ -118,7 +118,12 @@ def _gateway_rows(session: Session, ids: list[str]) -> list[dict[str, Any]]:
         select(Conversation).where(Conversation.id.in_(ids))
     ).scalars():
         record = _columns(conversation)
-        for table, key in ((Message, "messages"), (Handover, "handovers"), (Ticket, "tickets")):
+        for table, key in (
+            (Episode, "episodes"),
+            (Message, "messages"),
+            (Handover, "handovers"),
+            (Ticket, "tickets"),
+        ):
             query = select(table).where(table.conversation_id == conversation.id).order_by(table.id)
             record[key] = [_columns(row) for row in session.execute(query).scalars()]
         exported.append(record)
@@ -225,10 +230,11 @@ async def erase(
     else:
         released = []
         for cid in ids:
-            if (await stores.state.get(cid)).state in (Owner.QUEUED, Owner.ASSIGNED):
-                await stores.state.close(cid)
+            # Back to the bot, not closed: the store's `closed` is final, and a customer still
+            # on the page after an erasure must be able to ask for a person again.
+            if await _release(stores.state, cid):
                 released.append(cid)
-        stores_receipt["state_store"] = {"closed": released}
+        stores_receipt["state_store"] = {"released": released}
     if stores.tracker_store is None:
         stores_receipt["tracker_store"] = "not configured"
     else:
@@ -250,6 +256,16 @@ async def erase(
     stores_receipt["gateway_database"] = await asyncio.to_thread(gateway)
     receipt["complete"] = not crm_failed
     return receipt
+
+
+async def _release(state: StateStore, conversation_id: str) -> bool:
+    """A queued or assigned conversation back to the bot; False when it was neither."""
+    owner = await state.get(conversation_id)
+    if owner.state == Owner.QUEUED:
+        return await state.dequeue(conversation_id)
+    if owner.state == Owner.ASSIGNED and owner.agent is not None:
+        return await state.handback(conversation_id, owner.agent)
+    return False
 
 
 def _with_tickets(session: Session, ids: list[str]) -> list[str]:

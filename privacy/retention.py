@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from handover.db import session_scope
-from handover.models import Conversation, Handover, Message, Ticket, utcnow
+from handover.models import Conversation, Episode, Handover, Message, Ticket, utcnow
 from privacy import trackers
 
 logger = logging.getLogger(__name__)
@@ -56,9 +56,12 @@ def purge_gateway(session: Session, *, cutoff: datetime) -> tuple[int, int]:
 
 
 def delete_conversations(session: Session, ids: list[str]) -> dict[str, int]:
-    """Delete conversations with their messages, handovers and ticket records; counts by table."""
+    """Delete conversations with their messages, handovers, ticket records and episodes (the
+    wrap-up notes and ratings); counts by table."""
     counts = {}
-    for table in (Message, Handover, Ticket):
+    # Deleted here rather than by ON DELETE CASCADE so that the receipt counts them too.
+    # Handovers and tickets point at episodes, so episodes go after them.
+    for table in (Message, Handover, Ticket, Episode):
         statement = delete(table).where(table.conversation_id.in_(ids))
         counts[table.__tablename__] = session.execute(statement).rowcount if ids else 0
     statement = delete(Conversation).where(Conversation.id.in_(ids))

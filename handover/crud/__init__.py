@@ -1,6 +1,7 @@
 """Reads and writes of the handover tables; the caller owns the session and commits.
 
-Errors: `ValueError` for bad input (`AgentExistsError` for a taken username), `NotFoundError`.
+Errors: `ValueError` for bad input (`AgentExistsError` for a taken username), `NotFoundError`,
+`StateChangedError` when a conversation is not in the state a transition expects.
 """
 
 from handover.crud.agents import (
@@ -18,46 +19,61 @@ from handover.crud.agents import (
     sign_out,
     touch_agent_session,
 )
-from handover.crud.base import AgentExistsError, NotFoundError
+from handover.crud.base import AgentExistsError, NotFoundError, StateChangedError
 from handover.crud.conversations import (
+    FRESH_CONTACT,
     accept_handover,
     add_message,
     add_ticket,
     end_handover,
+    ensure_conversation,
     get_conversation,
     list_messages,
     list_unfinished_conversations,
+    move_conversation,
     open_handover,
-    record_accept,
-    record_transfer,
-    set_conversation_state,
     upsert_conversation,
+)
+from handover.crud.episodes import (
+    end_episode,
+    ensure_episode,
+    latest_episode,
+    list_episodes,
+    open_episode,
+    rate_episode,
 )
 
 __all__ = [
+    "FRESH_CONTACT",
     "AgentExistsError",
     "NotFoundError",
+    "StateChangedError",
     "accept_handover",
     "add_message",
     "add_ticket",
     "agent_skills",
     "authenticate",
     "create_agent",
+    "end_episode",
     "end_handover",
+    "ensure_conversation",
+    "ensure_episode",
     "get_agent",
     "get_conversation",
+    "latest_episode",
     "list_agents",
+    "list_episodes",
     "list_messages",
     "list_online_agents",
     "list_unfinished_conversations",
     "live_session_agent",
+    "move_conversation",
     "open_agent_session",
+    "open_episode",
     "open_handover",
-    "record_accept",
-    "record_transfer",
+    "rate_episode",
     "revoke_agent_session",
     "set_agent_status",
-    "set_conversation_state",
     "sign_in",
     "sign_out",
     "touch_agent_session",

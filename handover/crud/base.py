@@ -15,6 +15,10 @@ class NotFoundError(LookupError):
     """A row that the operation needs does not exist."""
 
 
+class StateChangedError(LookupError):
+    """The conversation is not (or no longer) in the state a transition expects."""
+
+
 def one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
     """Raise ValueError unless `value` is one of `allowed`."""
     if value not in allowed:

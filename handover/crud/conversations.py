@@ -1,13 +1,14 @@
 """Conversations, their messages, handovers and tickets."""
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from handover.crud.base import NotFoundError, one_of, save
+from handover.crud.base import NotFoundError, StateChangedError, one_of, save
 from handover.models import (
     CONVERSATION_STATES,
     HANDOVER_OUTCOMES,
@@ -25,6 +26,11 @@ from privacy.redaction import redact_message
 
 MAX_MESSAGE_LENGTH = 10_000
 CONVERSATION_FIELDS = frozenset(Conversation.__table__.columns.keys()) - {"id", "created_at"}
+
+
+def ensure_conversation(session: Session, *, conversation_id: str) -> Conversation:
+    """The conversation, created in state "bot" if it does not exist yet."""
+    return _conversation(session, conversation_id)
 
 
 def _conversation(session: Session, conversation_id: str) -> Conversation:
@@ -59,28 +65,63 @@ def get_conversation(session: Session, *, conversation_id: str) -> Conversation 
 
 
 _STAMPS = {"queued": "queued_at", "assigned": "assigned_at", "closed": "closed_at"}
+# What the conversation forgets when its customer starts a new contact after a close: that
+# contact starts again from the bot (its episode keeps what the last one ended with).
+FRESH_CONTACT: dict[str, Any] = {
+    "skill": None,
+    "reason": None,
+    "summary": None,
+    "vulnerable": False,
+    "context": {},
+    "queued_at": None,
+    "assigned_at": None,
+    "closed_at": None,
+}
 
 
-def set_conversation_state(
+def move_conversation(
     session: Session,
     *,
     conversation_id: str,
+    expected: Collection[ConversationState],
     state: ConversationState,
+    owned_by: str | None = None,
     agent_username: str | None = None,
     at: datetime | None = None,
     **fields: Any,
 ) -> Conversation:
-    """Record a transition, stamp its time (queued_at, assigned_at, closed_at), set `fields`."""
+    """Record a transition if the conversation is in one of the `expected` states (and, with
+    `owned_by`, that agent's), stamp its time (queued_at, assigned_at, closed_at), set `fields`.
+
+    One conditional UPDATE: of two writers racing on the same conversation, one wins and the
+    other gets StateChangedError, as when the conversation was not in an expected state.
+    """
+    for value in (*expected, state):
+        one_of("state", value, CONVERSATION_STATES)
+    unknown = fields.keys() - CONVERSATION_FIELDS
+    if unknown:
+        raise TypeError(f"conversations have no column(s) {', '.join(sorted(unknown))}")
     if state == "assigned" and not agent_username:
         raise ValueError("an assigned conversation needs agent_username")
-    changes: dict[str, Any] = {"state": state}
+    changes: dict[str, Any] = {**fields, "state": state}
     if state in _STAMPS:
         changes[_STAMPS[state]] = at or utcnow()
     if state in ("bot", "queued"):
         changes["agent_username"] = None
     elif agent_username:  # a closed conversation keeps the agent who had it
         changes["agent_username"] = agent_username
-    return upsert_conversation(session, conversation_id=conversation_id, **changes, **fields)
+    query = update(Conversation).where(
+        Conversation.id == conversation_id, Conversation.state.in_(list(expected))
+    )
+    if owned_by is not None:
+        query = query.where(Conversation.agent_username == owned_by)
+    moved = session.execute(query.values(**changes).execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        raise StateChangedError(
+            f"conversation {conversation_id!r} is not {' or '.join(expected)}"
+            + (f" with {owned_by}" if owned_by else "")
+        )
+    return session.get(Conversation, conversation_id, populate_existing=True)
 
 
 def add_message(
@@ -142,13 +183,24 @@ def _open_handover(session: Session, conversation_id: str) -> Handover | None:
     return session.execute(query).scalar_one_or_none()
 
 
-def open_handover(session: Session, *, conversation_id: str, reason: str | None = None) -> Handover:
-    """Record a request for a person; returns the open one if the conversation has one."""
+def open_handover(
+    session: Session,
+    *,
+    conversation_id: str,
+    reason: str | None = None,
+    skill: str | None = None,
+    episode_id: int | None = None,
+) -> Handover:
+    """Record a request for a person (in the queue for `skill`, during the episode); returns
+    the open one if the conversation has one."""
     _conversation(session, conversation_id)
     handover = _open_handover(session, conversation_id)
     if handover is not None:
         return handover
-    return save(session, Handover(conversation_id=conversation_id, reason=reason))
+    handover = Handover(
+        conversation_id=conversation_id, reason=reason, skill=skill, episode_id=episode_id
+    )
+    return save(session, handover)
 
 
 def accept_handover(session: Session, *, conversation_id: str, agent_username: str) -> Handover:
@@ -177,13 +229,19 @@ def end_handover(
 
 
 def add_ticket(
-    session: Session, *, conversation_id: str, reference: str, reason: str | None = None
+    session: Session,
+    *,
+    conversation_id: str,
+    reference: str,
+    reason: str | None = None,
+    episode_id: int | None = None,
 ) -> Ticket:
-    """Record the CRM ticket (e.g. TCK-000123) opened for a conversation."""
+    """Record the CRM ticket (e.g. TCK-000123) opened for a conversation (and its episode)."""
     _conversation(session, conversation_id)
-    return save(
-        session, Ticket(conversation_id=conversation_id, reference=reference, reason=reason)
+    ticket = Ticket(
+        conversation_id=conversation_id, reference=reference, reason=reason, episode_id=episode_id
     )
+    return save(session, ticket)
 
 
 def list_unfinished_conversations(session: Session) -> list[Conversation]:
@@ -194,35 +252,3 @@ def list_unfinished_conversations(session: Session) -> list[Conversation]:
         .order_by(Conversation.queued_at, Conversation.id)
     )
     return list(session.execute(query).scalars())
-
-
-def record_accept(session: Session, *, conversation_id: str, agent: str) -> None:
-    """Record the accept; the queue may announce a conversation a moment before its handover
-    row is written, so an accept can come first and opens the row itself."""
-    conversation = get_conversation(session, conversation_id=conversation_id)
-    open_handover(
-        session, conversation_id=conversation_id, reason=conversation and conversation.reason
-    )
-    accept_handover(session, conversation_id=conversation_id, agent_username=agent)
-
-
-def record_transfer(
-    session: Session,
-    *,
-    conversation_id: str,
-    to_agent: str | None = None,
-    to_skill: str | None = None,
-) -> None:
-    """A transfer ends one handover and starts the next: accepted at once by a named agent."""
-    end_handover(session, conversation_id=conversation_id, outcome="requeued")
-    reason = f"transfer to {to_agent or to_skill}"
-    open_handover(session, conversation_id=conversation_id, reason=reason)
-    if to_agent:
-        set_conversation_state(
-            session, conversation_id=conversation_id, state="assigned", agent_username=to_agent
-        )
-        accept_handover(session, conversation_id=conversation_id, agent_username=to_agent)
-    else:
-        set_conversation_state(
-            session, conversation_id=conversation_id, state="queued", skill=to_skill
-        )

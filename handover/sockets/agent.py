@@ -6,7 +6,11 @@ from typing import Any
 
 import socketio
 
+from handover import crud
 from handover.agent_sessions import signed_in_with
+from handover.customer_input import Refused
+from handover.ids import is_session_id
+from handover.lifecycle import wrap_up_note, wrap_up_reason
 from handover.service import Hub
 from handover.sockets.base import GuardedNamespace
 
@@ -37,7 +41,8 @@ async def sign_out_sockets(sio: socketio.AsyncServer, session_id: str) -> None:
 
 
 class AgentNamespace(GuardedNamespace):
-    """Pushes queue changes and customer messages; agents send typing indicators."""
+    """Pushes queue changes and customer messages; agents send typing indicators and may
+    close their conversations."""
 
     def __init__(self, hub: Hub) -> None:
         super().__init__(NAMESPACE)
@@ -52,12 +57,12 @@ class AgentNamespace(GuardedNamespace):
         await self.enter_room(sid, session_room(claims.session_id))
         await self.enter_room(sid, "agents")
         await self.enter_room(sid, f"agent:{agent.username}")
-        await self.hub.agent_connected(agent.username)
+        self.hub.presence.connected(agent.username)
 
     async def on_disconnect(self, sid: str) -> None:
         session = await self.get_session(sid)
         if session and session.get("agent"):
-            await self.hub.agent_disconnected(session["agent"])
+            self.hub.presence.disconnected(session["agent"])
 
     async def on_typing(self, sid: str, data: Any = None) -> None:
         session = await self.get_session(sid)
@@ -70,4 +75,31 @@ class AgentNamespace(GuardedNamespace):
             await self.emit("error", {"error": "the conversation is not yours"}, to=sid)
             return
         typing = {"sender": "agent", "typing": bool(data.get("typing"))}
-        await self.hub.to_customer(conversation_id, "typing", typing)
+        await self.hub.outbox.to_customer(conversation_id, "typing", typing)
+
+    async def on_close_conversation(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """`{conversation_id, reason?, note?}`: close a conversation assigned to this agent.
+
+        The reason (resolved, not_resolved, duplicate, spam) may be left out, for consoles
+        that do not ask for one yet: the episode then records none. The REST route needs it.
+        """
+        session = await self.get_session(sid)
+        payload = data if isinstance(data, dict) else {}
+        conversation_id = payload.get("conversation_id")
+        if not is_session_id(conversation_id):
+            raise Refused("invalid_payload", "close_conversation needs a conversation_id")
+        reason = payload.get("reason")
+        wrap_up = wrap_up_reason(reason) if reason is not None else None
+        note = wrap_up_note(payload.get("note"))
+        agent = await self.hub.db(crud.get_agent, username=(session or {}).get("agent", ""))
+        if agent is None:
+            raise Refused("not_signed_in", "sign in again")
+        closed = await self.hub.lifecycle.close(
+            str(conversation_id), agent, reason=wrap_up, note=note
+        )
+        return {
+            "conversation_id": conversation_id,
+            "state": "closed",
+            "outcome": closed.outcome.value,
+            "reason": reason,
+        }

@@ -3,7 +3,8 @@
 A client may emit any event name with any JSON, including names python-socketio itself uses
 for the socket's life (`connect`, `disconnect`): those would run the real handlers. Every
 refusal is an `error` event `{"error": text, "code": ...}` to that socket (and the answer to
-the event's acknowledgement, if it asked for one).
+the event's acknowledgement, if it asked for one); a transition the conversation's state does
+not allow is refused the same way, with the lifecycle's code (`not_allowed`, `not_yours`...).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import socketio
 
 from handover.customer_input import Refused
+from handover.lifecycle import TransitionRefused
 from handover.service import Hub
 
 logger = logging.getLogger(__name__)
@@ -67,6 +69,8 @@ class GuardedNamespace(socketio.AsyncNamespace):
             return await super().trigger_event(event, *args)
         except Refused as refusal:
             return await self.refuse(sid, refusal)
+        except TransitionRefused as refusal:  # the conversation's state does not allow it
+            return await self.refuse(sid, Refused(refusal.code, str(refusal)))
         except ValueError as error:  # a store or model check on a value the client sent
             return await self.refuse(sid, Refused("invalid_payload", str(error)))
         except Exception:  # logged as an error: the client still hears why nothing happened

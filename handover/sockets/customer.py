@@ -8,6 +8,10 @@ come as `session_secret` or `customData.session_secret` in `session_request`, or
 Socket.IO connect `auth` payload. Every other event needs a socket bound this way, and acts on
 that conversation whatever `session_id` it names. A host
 site may vouch for its signed-in customer with `customer_id` and `customer_hash`.
+
+Beyond Rasa's protocol: `end_chat` ends the conversation (answered, to every socket of the
+conversation, with `handover_status {state: "closed", outcome}`), after which `satisfaction
+{score}` rates it; a message written after that reopens it with the bot.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ def _field(data: Any, name: str) -> Any:
 
 
 class CustomerNamespace(GuardedNamespace):
-    """`session_request` -> `session_confirm`; `user_uttered` -> `bot_uttered`."""
+    """`session_request` -> `session_confirm`; `user_uttered` -> `bot_uttered`; `end_chat`."""
 
     def __init__(self, hub: Hub) -> None:
         super().__init__("/")
@@ -61,8 +65,7 @@ class CustomerNamespace(GuardedNamespace):
         await self._join(sid, session_id, language if language in LANGUAGES else None, customer_id)
         confirm = {"session_id": session_id, "session_secret": secret}
         await self.emit("session_confirm", confirm, to=sid)
-        owner = await self.hub.store.get(session_id)
-        await self.emit("handover_status", {"state": owner.state.value}, to=sid)
+        await self.emit("handover_status", await self.hub.outbox.status(session_id), to=sid)
 
     async def on_user_uttered(self, sid: str, data: Any = None) -> None:
         session_id = await self._session_of(sid, data)
@@ -88,11 +91,18 @@ class CustomerNamespace(GuardedNamespace):
         messages = await self.hub.history(session_id)
         await self.emit("history", {"session_id": session_id, "messages": messages}, to=sid)
 
+    async def on_end_chat(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """The customer ends the conversation, whoever has it (`not_allowed` once it has)."""
+        session_id = await self._session_of(sid, data)
+        ended = await self.hub.end_chat(session_id)
+        return {"state": "closed", "outcome": ended.outcome.value, "episode": ended.episode}
+
     async def on_satisfaction(self, sid: str, data: Any = None) -> None:
-        """The answer to the widget's closing question: `{"score": 1..5}`."""
+        """The answer to the widget's closing question, `{"score": 1..5}`, once the
+        conversation has ended or closed (`not_allowed` before)."""
         session_id = await self._session_of(sid, data)
         score = data.get("score") if isinstance(data, dict) else None
-        await self.hub.rate(session_id, score)
+        await self.hub.lifecycle.rate(session_id, score)
         await self.emit("satisfaction_saved", {"score": score}, to=sid)
 
     async def on_typing(self, sid: str, data: Any = None) -> None:
@@ -101,7 +111,7 @@ class CustomerNamespace(GuardedNamespace):
         if owner.agent:
             typing = bool(data.get("typing")) if isinstance(data, dict) else False
             event = {"conversation_id": session_id, "typing": typing}
-            await self.hub.to_agents("customer_typing", event, agent=owner.agent)
+            await self.hub.outbox.to_agents("customer_typing", event, agent=owner.agent)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         session = await self.get_session(sid)
@@ -110,7 +120,7 @@ class CustomerNamespace(GuardedNamespace):
             owner = await self.hub.store.get(session_id)
             if owner.agent:
                 event = {"conversation_id": session_id}
-                await self.hub.to_agents("customer_left", event, agent=owner.agent)
+                await self.hub.outbox.to_agents("customer_left", event, agent=owner.agent)
 
     async def _session_of(self, sid: str, data: Any) -> str:
         """The conversation this socket joined with `session_request`; Refused if none.

@@ -12,6 +12,12 @@
     sensitive_topic: "Complaint / upset customer"
   };
   var SKILLS = ["billing", "network", "orders", "accounts", "general"];
+  var OUTCOMES = {
+    resolved_by_bot: "Ended with the assistant", resolved_by_agent: "Closed by an agent",
+    ended_by_customer: "Ended by the customer", abandoned: "Left the queue", ticket: "Ticket opened"
+  };
+  var WRAP_UPS = { resolved: "resolved", not_resolved: "not resolved", duplicate: "duplicate", spam: "spam" };
+  var IDLE_TEXT = "Open one of your chats, or accept one from the queue.";
   var $ = function (id) { return document.getElementById(id); };
   var token = window.sessionStorage.getItem(TOKEN_KEY);
   var me = null, socket = null, canned = [], team = [], refreshTimer = null;
@@ -53,12 +59,24 @@
       if (response.status === 204) return null;
       return response.json().then(function (data) {
         if (!response.ok) {
-          var detail = typeof data.detail === "string" ? data.detail : "the request was refused";
-          throw new Error(detail);
+          var error = new Error(explain(data));
+          error.status = response.status;
+          throw error;
         }
         return data;
       });
     });
+  }
+  // FastAPI's 422 lists the refused fields: name them rather than saying "refused".
+  function explain(data) {
+    if (data && typeof data.detail === "string") return data.detail;
+    if (data && Array.isArray(data.detail) && data.detail.length) {
+      return data.detail.map(function (problem) {
+        var where = (problem.loc || []).filter(function (part) { return part !== "body"; }).join(".");
+        return (where ? where + ": " : "") + problem.msg;
+      }).join("; ");
+    }
+    return "the request was refused";
   }
   function failed(error) { if (error.message !== "signed out") notice("Could not do that: " + error.message); }
 
@@ -102,7 +120,8 @@
     window.clearTimeout(refreshTimer);
     if (token) fetch("/api/agent/logout", { method: "POST", headers: { Authorization: "Bearer " + token } });
     if (socket) socket.disconnect();
-    token = null; me = null; chats = {}; active = null;
+    token = null; me = null; chats = {};
+    closePanel(IDLE_TEXT);
     window.sessionStorage.removeItem(TOKEN_KEY);
     $("desk").hidden = true; $("me").hidden = true; $("login-view").hidden = false;
     notice(message || "");
@@ -156,14 +175,29 @@
     });
     socket.on("customer_message", function (data) {
       var chat = chats[data.conversation_id];
-      if (!chat || !chat.detail) return;
-      chat.detail.transcript.push({ sender: "user", text: data.text, timestamp: new Date((data.at || Date.now() / 1000) * 1000).toISOString() });
+      if (!chat) return;
+      var message = { sender: "user", text: data.text, timestamp: new Date((data.at || Date.now() / 1000) * 1000).toISOString() };
+      // While the packet is on its way this message may or may not be in it: keep it aside.
+      if (!chat.detail) { (chat.pending = chat.pending || []).push(message); return; }
+      chat.detail.transcript.push(message);
       chat.note = "";
       if (data.conversation_id === active) { renderTranscript(); $("customer-typing").textContent = ""; }
       else { chat.unread += 1; renderChats(); announce("New message from " + customerName(chat.item) + "."); }
     });
     socket.on("customer_typing", function (data) {
       if (data.conversation_id === active) $("customer-typing").textContent = data.typing ? "The customer is typing…" : "";
+    });
+    socket.on("conversation_closed", function (data) {
+      var chat = chats[data.conversation_id];
+      var name = chat ? customerName(chat.item) : "the customer";
+      var text = data.by === "customer"
+        ? "The customer ended the chat" + (chat ? " (" + name + ")" : "") + "."
+        : "Your chat with " + name + " was closed" + (data.reason ? " (" + (WRAP_UPS[data.reason] || data.reason) + ")" : "") + ".";
+      var wasOpen = data.conversation_id === active;
+      delete chats[data.conversation_id];
+      if (wasOpen) closePanel(text);
+      renderChats();
+      if (data.by === "customer" || wasOpen) announce(text);
     });
     socket.on("customer_left", function (data) {
       var chat = chats[data.conversation_id];
@@ -239,7 +273,7 @@
         next[item.conversation_id].item = item;
       });
       chats = next;
-      if (active && !chats[active]) closePanel();
+      if (active && !chats[active]) closePanel("This chat is no longer yours (handed back, transferred or closed elsewhere).");
       renderChats();
     }).catch(failed);
   }
@@ -263,12 +297,21 @@
     var chat = chats[id];
     if (!chat) return;
     // Until its packet arrives, nothing of the chat shown before may be read or answered here.
-    if (active !== id) closePanel();
+    if (active !== id) closePanel(IDLE_TEXT);
     active = id; chat.unread = 0;
     api("GET", "/api/conversations/" + encodeURIComponent(id)).then(function (detail) {
+      (chat.pending || []).forEach(function (message) {
+        // (Stored times may lack a zone, so the text of the last lines tells.)
+        var stored = detail.transcript.slice(-5).some(function (m) {
+          return m.sender === "user" && m.text === message.text;
+        });
+        if (!stored) detail.transcript.push(message);
+      });
+      chat.pending = [];
       chat.detail = detail;
       if (active !== id) return;
-      $("chat").hidden = false; $("context").hidden = false;
+      $("idle").hidden = true; $("chat").hidden = false; $("context").hidden = false;
+      box.disabled = false; $("reply-send").disabled = false;
       $("chat-title").textContent = "Chat with " + customerName(detail);
       $("chat-state").textContent = chat.note || ("Waited " + minutes(detail.waited_seconds) + " before you took it.");
       $("customer-typing").textContent = "";
@@ -276,12 +319,35 @@
       $("reply-text").focus();
     }).catch(failed);
   }
-  function closePanel() {
+  // Nothing of a chat stays on screen once it is not open: no transcript, context or draft
+  // that could be read or answered by mistake (a draft would go to the next chat opened).
+  function closePanel(why) {
     active = null;
-    $("chat").hidden = true; $("context").hidden = true;
+    $("chat").hidden = true; $("context").hidden = true; $("idle").hidden = false;
+    $("idle-text").textContent = why || IDLE_TEXT;
+    clear($("transcript")); clear($("chat-title")); clear($("chat-state")); clear($("customer-typing"));
+    ["context-facts", "verification", "profile", "slots", "episodes"].forEach(function (id) { clear($(id)); });
+    clear(document.querySelector("#intents tbody"));
+    box.value = ""; box.disabled = true; $("reply-send").disabled = true;
+    if ($("close-dialog").open) $("close-dialog").close();
+  }
+
+  // The transcript keeps showing the newest message when the panel around it changes height
+  // (the transfer list filling in, a window resized), unless the agent scrolled up to read.
+  var atEnd = true;
+  $("transcript").addEventListener("scroll", function () {
+    var log = $("transcript");
+    atEnd = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
+  });
+  if ("ResizeObserver" in window) {
+    new ResizeObserver(function () {
+      var log = $("transcript");
+      if (atEnd) log.scrollTop = log.scrollHeight;
+    }).observe($("transcript"));
   }
 
   function renderTranscript() {
+    if (!active || !chats[active] || !chats[active].detail) return;
     var detail = chats[active].detail;
     var log = clear($("transcript"));
     detail.transcript.forEach(function (m) {
@@ -293,6 +359,7 @@
       log.append(item);
     });
     log.scrollTop = log.scrollHeight;
+    atEnd = true;
   }
 
   function facts(target, pairs) {
@@ -306,7 +373,7 @@
       ["Reason", REASONS[d.reason] || d.reason], ["Summary", d.summary], ["Skill", d.skill],
       ["Priority", d.priority + (d.vulnerable ? " · vulnerable customer" : "")],
       ["Language", d.language], ["Waited", minutes(d.waited_seconds)]
-    ]);
+    ].concat(d.satisfaction === null || d.satisfaction === undefined ? [] : [["Satisfaction", d.satisfaction + " / 5"]]));
     var s = d.slots || {};
     facts("verification", [
       ["Verified", s.verified ? "Yes" : "No"], ["Account", s.account_number],
@@ -328,6 +395,23 @@
       body.append(row);
     });
     facts("slots", Object.keys(s).map(function (k) { return [k, s[k] === null ? null : JSON.stringify(s[k])]; }));
+    renderEpisodes(d);
+  }
+  // The contacts before this one: how each ended, why, and the customer's rating.
+  function renderEpisodes(d) {
+    var list = clear($("episodes"));
+    var earlier = (d.episodes || []).filter(function (e) { return e.number !== d.episode || e.outcome; });
+    $("earlier").hidden = earlier.length === 0;
+    earlier.forEach(function (e) {
+      var parts = ["Contact " + e.number, OUTCOMES[e.outcome] || e.outcome || "open"];
+      if (e.ended_at) parts.push(new Date(e.ended_at).toLocaleDateString());
+      if (e.agent) parts.push(e.agent);
+      if (e.reason) parts.push(WRAP_UPS[e.reason] || e.reason);
+      if (e.satisfaction !== null && e.satisfaction !== undefined) parts.push("rated " + e.satisfaction + " / 5");
+      var li = el("li", {}, parts.join(" · "));
+      if (e.note) li.append(el("div", { class: "muted" }, "Note: " + e.note));
+      list.append(li);
+    });
   }
 
   // -- replying ------------------------------------------------------------------------------
@@ -378,7 +462,8 @@
     event.preventDefault();
     var text = box.value.trim();
     var id = active;
-    if (!text || !id) return;
+    if (!text) return;
+    if (!id) { notice("No chat is open: your reply was not sent."); return; }
     api("POST", "/api/conversations/" + encodeURIComponent(id) + "/messages", { text: text }).then(function () {
       box.value = "";
       lastTyping = 0;
@@ -386,7 +471,12 @@
       var detail = chats[id] && chats[id].detail;
       if (detail) detail.transcript.push({ sender: "agent", agent: me.username, text: text, timestamp: new Date().toISOString() });
       if (id === active) renderTranscript();
-    }).catch(failed);  // the text stays in the box, so nothing is lost
+    }).catch(function (error) {
+      if (error.message === "signed out") return;
+      // The text stays in the box, so nothing is lost, unless the chat is no longer ours.
+      notice("Your reply was not sent: " + error.message + ".");
+      if (error.status === 403 || error.status === 409) refreshChats();
+    });
   });
 
   // -- transfer, hand back, close ------------------------------------------------------------
@@ -405,21 +495,58 @@
   $("transfer-to").addEventListener("focus", refreshTeam);
   function finish(action, body, message) {
     var id = active;
-    if (!id) return;
-    api("POST", "/api/conversations/" + encodeURIComponent(id) + "/" + action, body).then(function () {
+    if (!id) { notice("No chat is open."); return Promise.resolve(); }
+    return api("POST", "/api/conversations/" + encodeURIComponent(id) + "/" + action, body).then(function () {
       notice(message);
       delete chats[id];
-      closePanel();
+      if (active === id) closePanel(message);
       renderChats();
-    }).catch(failed);
+    });
   }
   $("transfer").addEventListener("click", function () {
     var parts = $("transfer-to").value.split(":");
     var body = parts[0] === "agent" ? { agent: parts[1] } : { skill: parts[1] };
-    finish("transfer", body, "Transferred to " + parts[1] + ".");
+    finish("transfer", body, "Transferred to " + parts[1] + ".").catch(refused);
   });
-  $("handback").addEventListener("click", function () { finish("handback", undefined, "Handed back to the bot."); });
-  $("close").addEventListener("click", function () { finish("close", undefined, "Conversation closed."); });
+  $("handback").addEventListener("click", function () {
+    finish("handback", undefined, "Handed back to the bot.").catch(refused);
+  });
+  function refused(error) {
+    failed(error);
+    if (error.status === 403 || error.status === 409) refreshChats();
+  }
+
+  // Closing asks for a wrap-up reason (and an optional note) in a modal dialog: Esc or Cancel
+  // leave the chat open; the focus goes back to the Close button either way.
+  var dialog = $("close-dialog");
+  $("close").addEventListener("click", function () {
+    if (!active) return;
+    $("close-form").reset();
+    $("close-error").textContent = "";
+    $("close-confirm").disabled = false;
+    dialog.showModal();
+    dialog.querySelector("input[name=reason]").focus();
+  });
+  $("close-cancel").addEventListener("click", function () { dialog.close(); });
+  dialog.addEventListener("close", function () { (active ? $("close") : $("idle")).focus(); });
+  $("close-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var chosen = dialog.querySelector("input[name=reason]:checked");
+    if (!chosen) { $("close-error").textContent = "Choose a wrap-up reason."; return; }
+    var body = { reason: chosen.value };
+    var note = $("close-note").value.trim();
+    if (note) body.note = note;
+    $("close-error").textContent = "";
+    $("close-confirm").disabled = true;
+    finish("close", body, "Conversation closed (" + WRAP_UPS[chosen.value] + ").").then(function () {
+      if (dialog.open) dialog.close();
+    }).catch(function (error) {
+      $("close-confirm").disabled = false;
+      if (error.message === "signed out") return;
+      $("close-error").textContent = "Could not close: " + error.message + ".";
+      notice("Could not close: " + error.message + ".");
+    });
+  });
 
   if (token) start();
 })();

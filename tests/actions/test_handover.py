@@ -61,10 +61,10 @@ def test_customer_request_opens_a_ticket_when_nobody_is_free(http, dispatcher, d
 def test_accepted_offer_keeps_the_reason_of_the_offer(http, dispatcher, domain) -> None:
     asked = http.post(f"{f.HANDOVER}/api/handover", json=NOBODY)
     created = http.post(f"{f.CRM}/tickets", json=f.ticket())
-    slots = {"pending_offer": "human", "handover_reason": "repeated_fallback"}
+    slots = {"pending_offer": "human", "handover_reason": "out_of_scope"}
     ActionHandover().run(dispatcher, make_tracker(slots, text="yes", intent="affirm"), domain)
-    assert asked.last_request.json()["reason"] == "repeated_fallback"
-    assert created.last_request.json()["reason"] == "repeated_fallback"
+    assert asked.last_request.json()["reason"] == "out_of_scope"
+    assert created.last_request.json()["reason"] == "out_of_scope"
 
 
 def test_crm_down_still_tells_the_customer_how_to_reach_us(http, dispatcher, domain) -> None:
@@ -140,7 +140,10 @@ def test_a_complaint_goes_to_a_person_as_a_sensitive_topic(http, dispatcher, dom
     body = asked.last_request.json()
     assert body["reason"] == "sensitive_topic"
     assert body["context"]["priority"] == "high"
-    assert body["context"]["summary"].endswith("a complaint or an upset customer.")
+    assert body["context"]["summary"] == (
+        "Unverified customer needs help with something the assistant could not handle; "
+        'a complaint or an upset customer. Complained: "this is a disgrace, I want to complain".'
+    )
     assert responses(dispatcher) == ["utter_handover_complaint", "utter_handover_queued_wait"]
     assert rendered(dispatcher)[0].startswith("I'm sorry about this.")
     assert rendered(dispatcher)[1].endswith(

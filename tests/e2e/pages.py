@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
+import threading
 from pathlib import Path
+from typing import Any
 
+import socketio
 from playwright.sync_api import Page, expect
 
 from bot.stack import ROOT
@@ -57,10 +62,51 @@ def screenshot(page: Page, name: str) -> Path:
     return path
 
 
+# What the widget shows, by language (handover/static/widget.js, STRINGS), and what the
+# customer writes to reach a person (`ask_person`).
+WIDGET = {
+    "en": {"open": "Chat with us", "label": "Your message", "placeholder": "Type your message…",
+           "topics": "Suggested topics", "waiting": "Waiting for a person",
+           "talking_to": "You're talking to: {who}", "bot": "Virtual assistant",
+           "queued": "in the queue", "assigned": "You're chatting with {name}.",
+           "end": "End chat", "confirm_end": "Yes, end it", "keep": "No, keep chatting",
+           "ended": "Conversation ended", "closed": "This conversation has ended.",
+           "rate": "How satisfied are you with this chat?", "thanks": "Thank you for your feedback.",
+           "scores": ["Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied"],
+           "ask_person": "I want to talk to a human"},
+    "fr": {"open": "Discuter avec nous", "label": "Votre message",
+           "placeholder": "Écrivez votre message…", "topics": "Sujets suggérés",
+           "waiting": "En attente d'un conseiller", "talking_to": "Vous parlez à : {who}",
+           "bot": "Assistant virtuel", "queued": "dans la file",
+           "assigned": "Vous discutez avec {name}.", "end": "Terminer la discussion",
+           "confirm_end": "Oui, y mettre fin", "keep": "Non, continuer",
+           "ended": "Conversation terminée", "closed": "Cette discussion est terminée.",
+           "rate": "Êtes-vous satisfait de cette discussion ?", "thanks": "Merci pour votre avis.",
+           "scores": ["Très insatisfait", "Insatisfait", "Neutre", "Satisfait", "Très satisfait"],
+           "ask_person": "Je voudrais parler à un conseiller"},
+}  # fmt: skip
+
+
 def open_widget(page: Page, gateway_url: str, lang: str = "en") -> None:
     page.goto(f"{gateway_url}/?lang={lang}")
-    name = {"en": "Chat with us", "fr": "Discuter avec nous"}[lang]
-    page.get_by_role("button", name=name).click()
+    page.get_by_role("button", name=WIDGET[lang]["open"]).click()
+
+
+def widget_topics(lang: str) -> list[str]:
+    """The greeting's suggested topics in `lang`, as widget.js has them."""
+    source = (ROOT / "handover" / "static" / "widget.js").read_text(encoding="utf-8")
+    block = source[source.index(f"\n    {lang}: {{") :]
+    listed = re.search(r"topics: \[(.*?)\]", block)
+    assert listed, f"no topics for {lang} in widget.js"
+    return re.findall(r'"([^"]+)"', listed.group(1))
+
+
+def log_at_bottom(page: Page) -> bool:
+    """Whether the widget's log shows its newest message (scrolled to the end)."""
+    return page.locator(".nimbus-chat-log").evaluate(
+        "(log) => log.scrollHeight > log.clientHeight"
+        " && log.scrollTop + log.clientHeight >= log.scrollHeight - 2"
+    )
 
 
 def say(page: Page, text: str, label: str = "Your message") -> None:
@@ -71,6 +117,52 @@ def say(page: Page, text: str, label: str = "Your message") -> None:
 
 def session_id(page: Page) -> str:
     return page.evaluate("window.localStorage.getItem('nimbus-chat-session')")
+
+
+def end_chat(page: Page, lang: str = "en") -> None:
+    """The customer presses "End chat" and confirms."""
+    page.get_by_role("button", name=WIDGET[lang]["end"]).click()
+    page.get_by_role("button", name=WIDGET[lang]["confirm_end"]).click()
+
+
+def rate(page: Page, score: int, lang: str = "en") -> None:
+    """The customer answers the closing question with `score` (1-5)."""
+    question = page.get_by_role("group", name=WIDGET[lang]["rate"])
+    meaning = WIDGET[lang]["scores"][score - 1]
+    question.get_by_role("button", name=f"{score} – {meaning}", exact=True).click()
+
+
+class AgentSocket:
+    """An agent's `/agent` socket (as the console has it): the events the gateway pushes."""
+
+    def __init__(self, gateway_url: str, headers: dict[str, str]) -> None:
+        self.events: list[tuple[str, Any]] = []
+        self.arrived = threading.Condition()
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("*", self._record, namespace="/agent")
+        token = headers["Authorization"].removeprefix("Bearer ")
+        self.sio.connect(gateway_url, namespaces=["/agent"], auth={"token": token},
+                         transports=["websocket"], wait_timeout=10)  # fmt: skip
+
+    def _record(self, event: str, data: Any = None) -> None:
+        with self.arrived:
+            self.events.append((event, data))
+            self.arrived.notify_all()
+
+    def wait(self, event: str, conversation_id: str, timeout: float = 30) -> dict[str, Any]:
+        """The first `event` about `conversation_id`; fails after `timeout` seconds."""
+
+        def found() -> dict[str, Any] | None:
+            return next((d for e, d in self.events if e == event and isinstance(d, dict)
+                         and d.get("conversation_id") == conversation_id), None)  # fmt: skip
+
+        with self.arrived:
+            if not self.arrived.wait_for(found, timeout):
+                raise AssertionError(f"no {event} for {conversation_id}: {json.dumps(self.events)}")
+            return found()  # type: ignore[return-value]
+
+    def close(self) -> None:
+        self.sio.disconnect()
 
 
 def verify_as_jane_and_get_the_bill(page: Page) -> None:

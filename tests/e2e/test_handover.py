@@ -147,7 +147,9 @@ def test_context_packet_reaches_the_agent(stack, customer) -> None:
     assert packet["transcript"][0]["text"] == "how much do i owe on my bill"
     assert "needs help with their bill" in packet["summary"]
     requests.post(f"{url}/accept", headers=headers, timeout=10).raise_for_status()
-    requests.post(f"{url}/close", headers=headers, timeout=10).raise_for_status()
+    requests.post(
+        f"{url}/close", headers=headers, json={"reason": "resolved"}, timeout=10
+    ).raise_for_status()
 
 
 def test_two_agents_accepting_at_once_exactly_one_wins(stack, customer) -> None:
@@ -161,7 +163,11 @@ def test_two_agents_accepting_at_once_exactly_one_wins(stack, customer) -> None:
                      agents)
         )  # fmt: skip
     assert codes == [200, 409]
-    winner = next(h for h in agents if requests.post(f"{url}/close", headers=h, timeout=10).ok)
+    winner = next(
+        h
+        for h in agents
+        if requests.post(f"{url}/close", headers=h, json={"reason": "resolved"}, timeout=10).ok
+    )
     assert winner
 
 
@@ -250,6 +256,8 @@ def test_an_agent_socket_gets_live_events(stack, customer) -> None:
         agent.emit("typing", {"conversation_id": customer.session_id, "typing": True},
                    namespace="/agent")  # fmt: skip
         customer.wait("typing", '"sender": "agent"')
-        requests.post(f"{url}/close", headers=headers, timeout=10).raise_for_status()
+        requests.post(
+            f"{url}/close", headers=headers, json={"reason": "resolved"}, timeout=10
+        ).raise_for_status()
     finally:
         agent.disconnect()

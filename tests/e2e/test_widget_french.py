@@ -4,7 +4,8 @@ What the customer may read is everything the widget shows (text, labels, titles)
 messages. It is checked against the English words of what could have been said instead: the
 English variations of the responses the bot sent (from its tracker), the gateway's English
 lines, the canned responses' English texts and the widget's English strings, less every word
-that some French text of the assistant uses too.
+that some French text of the assistant uses too. Last, in both languages: after an agent's close
+the customer writes again and is queued for a person again.
 """
 
 from __future__ import annotations
@@ -17,8 +18,20 @@ from playwright.sync_api import Browser, Page, expect
 
 from bot.stack import ROOT
 from tests.e2e.conftest import WAIT_MS
-from tests.e2e.pages import DESKTOP, PHONE, console_sign_in, open_widget, say, session_id
+from tests.e2e.pages import (
+    DESKTOP,
+    PHONE,
+    WIDGET,
+    console_sign_in,
+    end_chat,
+    open_widget,
+    rate,
+    say,
+    session_id,
+)
 from tests.e2e.test_french import CHLOE, english_giveaways, gateway_texts, texts, words
+from tests.e2e.test_handover import login
+from tests.e2e.test_widget import close, handed_to_ada
 
 pytestmark = pytest.mark.e2e
 
@@ -120,11 +133,25 @@ def test_french_widget_bot_person_canned_reply_and_back_to_the_bot(stack, browse
     step("Est-ce que votre service client est ouvert le dimanche ?")
     expect(page.locator(".nimbus-msg-bot").last).to_contain_text("Notre service client est joignable", timeout=WAIT_MS)  # fmt: skip
     seen.extend(visible_text(page))
-    page.get_by_role("button", name="Terminer la discussion").click()
-    rating = page.get_by_role("group", name="Êtes-vous satisfait de cette discussion ?")
-    rating.get_by_role("button", name="5 – Très satisfait").click()
+    end_chat(page, lang="fr")  # ended with the bot: then the rating, stored on that contact
+    expect(page.locator(".nimbus-chat-who")).to_have_text("Conversation terminée", timeout=WAIT_MS)
+    expect(log).to_contain_text("Vous avez mis fin à la conversation.", timeout=WAIT_MS)
+    seen.extend(visible_text(page))
+    rate(page, 5, lang="fr")
     expect(log).to_contain_text("Merci pour votre avis.", timeout=WAIT_MS)
     seen.extend(visible_text(page))
+    # Written after the end: the conversation reopens, and a person can be asked for again.
+    step("Finalement, je voudrais parler à un conseiller.", "Je vous mets en relation avec un membre de notre équipe")  # fmt: skip
+    expect(status).to_contain_text("dans la file", timeout=WAIT_MS)
+    expect(page.locator(".nimbus-chat-who")).to_have_text("En attente d'un conseiller")
+    seen.extend(visible_text(page))
+    accept = agent.get_by_role("button", name="Accept chat with Chloé Martin")
+    expect(accept).to_be_visible(timeout=WAIT_MS)
+    conversation = f"{url}/api/conversations/{session_id(page)}"
+    headers = login(stack, "ada")
+    stored = requests.get(conversation, headers=headers, timeout=10).json()
+    ended = stored["episodes"][0]
+    assert (stored["state"], ended["outcome"], ended["satisfaction"]) == ("queued", "resolved_by_bot", 5)  # fmt: skip
 
     sent = sent_responses(stack, session_id(page))
     assert {"utter_verified_named", "utter_handback", "utter_faq/opening_hours"} <= set(sent)
@@ -136,5 +163,48 @@ def test_french_widget_bot_person_canned_reply_and_back_to_the_bot(stack, browse
     leaked = shown & giveaways
     where = sorted({text for text in seen if words(text) & leaked})
     assert not leaked, f"English in the French widget: {sorted(leaked)} in {where}"
+    accept.click()
+    expect(status).to_have_text("Vous discutez avec ada.", timeout=WAIT_MS)
+    close(conversation, headers)
     agent.close()
+    page.context.close()
+
+
+CLOSED_LINE = {"en": "ada has closed the conversation.", "fr": "ada a clôturé la conversation."}
+OPENING_HOURS = {"en": "what are your opening hours?", "fr": "Quels sont vos horaires d'ouverture ?"}  # fmt: skip
+TICKET = {"en": "working day", "fr": "jour ouvré"}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_after_an_agent_closes_writing_again_reopens_and_a_person_can_be_asked_again(
+    stack, browser: Browser, lang: str
+) -> None:
+    page = browser.new_context(viewport=PHONE).new_page()
+    open_widget(page, stack.bot.gateway_url, lang=lang)
+    text, log = WIDGET[lang], page.get_by_role("log")
+    who, status = page.locator(".nimbus-chat-who"), page.get_by_role("status")
+    url, headers = handed_to_ada(stack, page, lang)
+    close(url, headers)
+    expect(log.locator(".nimbus-msg-system").last).to_contain_text(CLOSED_LINE[lang], timeout=WAIT_MS)  # fmt: skip
+    expect(who).to_have_text(text["ended"])
+    question = page.get_by_role("group", name=text["rate"])
+    expect(question).to_be_visible()  # offered, not forced: the input stays usable
+
+    say(page, OPENING_HOURS[lang], label=text["label"])  # not rated: the question goes
+    expect(question).to_have_count(0)
+    expect(who).to_have_text(text["talking_to"].format(who=text["bot"]), timeout=WAIT_MS)
+    stores = "https://www.nimbus-telecom.example/stores"  # the bot answers again
+    expect(log.locator(".nimbus-msg-bot").last).to_contain_text(stores, timeout=WAIT_MS)
+    say(page, text["ask_person"], label=text["label"])
+    expect(status).to_contain_text(text["queued"], timeout=WAIT_MS)
+    expect(who).to_have_text(text["waiting"])
+    queue = requests.get(f"{stack.bot.gateway_url}/api/queue", headers=headers, timeout=10).json()
+    assert session_id(page) in [item["conversation_id"] for item in queue["items"]]
+    stored = requests.get(url, headers=headers, timeout=10).json()
+    assert (stored["state"], stored["episode"]) == ("queued", 2), stored
+    assert [e["outcome"] for e in stored["episodes"]][:1] == ["resolved_by_agent"]
+    expect(log).not_to_contain_text(TICKET[lang])  # queued for a person, not a ticket
+    requests.post(f"{url}/accept", headers=headers, timeout=10).raise_for_status()
+    expect(status).to_have_text(text["assigned"].format(name="ada"), timeout=WAIT_MS)
+    close(url, headers)
     page.context.close()

@@ -20,6 +20,7 @@ from handover import security
 from handover.db import make_engine, migrate, session_factory
 from handover.models import Base
 from tests.handover.hubs import hub  # noqa: F401  (a fixture for the hub tests)
+from tests.handover.lifecycles import machine  # noqa: F401  (and one for the lifecycle's)
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]

@@ -12,7 +12,7 @@ import pytest
 import redis
 import socketio
 
-from handover import crud
+from handover import crud, watchers
 from handover.config import HandoverSettings
 from handover.db import make_engine, migrate, session_factory
 from handover.rasa import RasaClient
@@ -65,8 +65,9 @@ async def hub(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[H
         sio=socketio.AsyncServer(async_mode="asgi"),
         open_ticket=open_ticket,
     )
-    built.tickets = tickets  # type: ignore[attr-defined]
+    built.opened_tickets = tickets  # type: ignore[attr-defined]
     yield built
+    await built.rasa.close()
     if redis_url:
         client = redis.Redis.from_url(redis_url)
         keys = list(client.scan_iter(f"{namespace}:*"))
@@ -84,3 +85,15 @@ async def agent(hub: Hub, name: str = "ada", capacity: int = 2, online: bool = T
 async def queued(hub: Hub, conversation_id: str = "conv-1") -> dict[str, Any]:
     await hub.customer_joined(conversation_id)
     return await hub.request_handover(conversation_id, "customer_request", {"skill": "billing"})
+
+
+async def requeue_after_grace(hub: Hub, agent: str, *, gone_at: float) -> list[str]:
+    """The lost-agent watcher's round for `agent` (the fixture's grace period is 0 s)."""
+    return await hub.presence.requeue_after_grace(agent, gone_at=gone_at)
+
+
+async def expire_once(hub: Hub, *, now: float) -> list[str]:
+    """One round of the long-wait watcher, with the fixture's 60-second limit."""
+    return await watchers.expire_once(
+        hub.lifecycle, max_wait_seconds=hub.settings.max_wait_seconds, now=now
+    )

@@ -22,7 +22,7 @@ ACTIONS = [
     ("POST", "/messages", {"text": "hello"}),
     ("POST", "/handback", None),
     ("POST", "/transfer", {"skill": "orders"}),
-    ("POST", "/close", None),
+    ("POST", "/close", {"reason": "resolved"}),
 ]
 
 
@@ -83,7 +83,7 @@ def test_the_agent_who_closed_a_conversation_may_still_read_it(client: TestClien
     gene, bill = login(client, "gene"), login(client, "bill")
     queue_billing_chat(client)
     client.post(CHAT + "/accept", headers=gene).raise_for_status()
-    client.post(CHAT + "/close", headers=gene).raise_for_status()
+    client.post(CHAT + "/close", json={"reason": "resolved"}, headers=gene).raise_for_status()
 
     assert client.get(CHAT, headers=gene).json()["state"] == "closed"
     assert client.get(CHAT, headers=bill).status_code == 403
@@ -108,7 +108,7 @@ def test_unknown_ids_tell_an_agent_nothing_and_a_supervisor_404(client: TestClie
     unknown = "/api/conversations/no-such-chat"
     known = "/api/conversations/chat-for-orla"  # with the bot: nobody's to read but supervisors'
 
-    for suffix, body in (("", None), ("/messages", {"text": "hi"}), ("/close", None)):
+    for suffix, body in (("", None), ("/messages", {"text": "hi"}), ("/close", {"reason": "spam"})):
         method = "POST" if suffix else "GET"
         one = client.request(method, unknown + suffix, json=body, headers=orla)
         other = client.request(method, known + suffix, json=body, headers=orla)

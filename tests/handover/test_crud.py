@@ -259,16 +259,18 @@ def test_upsert_conversation(session: Session) -> None:
 
 def test_state_changes_stamp_their_time(session: Session) -> None:
     queued_at = datetime(2026, 1, 2, 10, 0, tzinfo=timezone.utc)
-    crud.set_conversation_state(
+    crud.ensure_conversation(session, conversation_id="c1")
+    crud.move_conversation(
         session,
         conversation_id="c1",
+        expected=["bot"],
         state="queued",
         at=queued_at,
         skill="network",
         reason="outage",
     )
-    conversation = crud.set_conversation_state(
-        session, conversation_id="c1", state="assigned", agent_username="alice"
+    conversation = crud.move_conversation(
+        session, conversation_id="c1", expected=["queued"], state="assigned", agent_username="alice"
     )
     assert (conversation.queued_at, conversation.skill, conversation.reason) == (
         queued_at,
@@ -278,26 +280,53 @@ def test_state_changes_stamp_their_time(session: Session) -> None:
     assert conversation.assigned_at > queued_at
     assert conversation.agent_username == "alice"
 
-    crud.set_conversation_state(session, conversation_id="c1", state="closed")
+    conversation = crud.move_conversation(
+        session, conversation_id="c1", expected=["assigned"], state="closed", owned_by="alice"
+    )
     assert conversation.agent_username == "alice"  # who had it is kept
     assert conversation.closed_at is not None
-    crud.set_conversation_state(session, conversation_id="c1", state="bot")
+    conversation = crud.move_conversation(
+        session, conversation_id="c1", expected=["closed"], state="bot", **crud.FRESH_CONTACT
+    )
     assert conversation.agent_username is None
+    assert (conversation.skill, conversation.closed_at, conversation.queued_at) == (None,) * 3
     with pytest.raises(ValueError, match="agent_username"):
-        crud.set_conversation_state(session, conversation_id="c1", state="assigned")
+        crud.move_conversation(session, conversation_id="c1", expected=["bot"], state="assigned")
+
+
+def test_a_move_from_a_state_the_conversation_is_not_in_changes_nothing(session: Session) -> None:
+    crud.ensure_conversation(session, conversation_id="c1")
+    crud.move_conversation(
+        session, conversation_id="c1", expected=["bot"], state="assigned", agent_username="alice"
+    )
+
+    for wrong in (
+        {"expected": ["bot", "queued"], "state": "queued"},  # not in an expected state
+        {"expected": ["assigned"], "state": "closed", "owned_by": "bob"},  # not bob's
+    ):
+        with pytest.raises(crud.StateChangedError):
+            crud.move_conversation(session, conversation_id="c1", **wrong)  # type: ignore[arg-type]
+    with pytest.raises(crud.StateChangedError):
+        crud.move_conversation(session, conversation_id="nope", expected=["bot"], state="queued")
+    with pytest.raises(ValueError, match="state"):
+        crud.move_conversation(session, conversation_id="c1", expected=["lost"], state="bot")  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="colour"):
+        crud.move_conversation(
+            session, conversation_id="c1", expected=["assigned"], state="closed", colour="red"
+        )
+    row = crud.get_conversation(session, conversation_id="c1")
+    assert (row.state, row.agent_username) == ("assigned", "alice")
 
 
 def test_unfinished_conversations_longest_waiting_first(session: Session) -> None:
     def at(minute: int) -> datetime:
         return datetime(2026, 11, 21, 10, minute, tzinfo=timezone.utc)
 
-    crud.set_conversation_state(session, conversation_id="late", state="queued", at=at(30))
-    crud.set_conversation_state(session, conversation_id="early", state="queued", at=at(5))
-    crud.set_conversation_state(
-        session, conversation_id="taken", state="assigned", agent_username="alice"
-    )
-    crud.upsert_conversation(session, conversation_id="taken", queued_at=at(10))
-    crud.set_conversation_state(session, conversation_id="done", state="closed")
+    for cid, state, queued in (
+        ("late", "queued", 30), ("early", "queued", 5), ("taken", "assigned", 10),
+        ("done", "closed", 1),
+    ):  # fmt: skip
+        crud.upsert_conversation(session, conversation_id=cid, state=state, queued_at=at(queued))
     crud.add_message(session, conversation_id="chatting", sender="user", text="hi")
     session.commit()
 

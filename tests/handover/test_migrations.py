@@ -15,7 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from handover.db import alembic_config, make_engine, migrate
 from handover.models import Base
 
-TABLES = {"agents", "agent_sessions", "conversations", "messages", "handovers", "tickets"}
+TABLES = {
+    "agents", "agent_sessions", "conversations", "episodes", "messages", "handovers", "tickets",
+}  # fmt: skip
 
 
 def current_revision(url: str) -> str | None:
@@ -101,3 +103,75 @@ def test_gateways_starting_together_migrate_once(empty_postgres_url: str) -> Non
 
     assert failures == []
     assert current_revision(empty_postgres_url) is not None
+
+
+def test_conversations_of_0002_become_first_episodes_in_0003(empty_db_url: str) -> None:
+    config = alembic_config(empty_db_url)
+    engine = make_engine(empty_db_url)
+    command.upgrade(config, "0002")
+    rows = [  # id, state, agent, satisfaction, what else it has
+        ("closed-rated", "closed", "ada", 4, "handover"),
+        ("with-ada", "assigned", "ada", None, "handover"),
+        ("ticketed", "bot", None, None, "ticket"),
+        ("chatted", "bot", None, None, "user"),
+        ("page-view", "bot", None, None, ""),  # opened the widget, never wrote
+    ]
+    with engine.begin() as connection:
+        for cid, state, agent, score, extra in rows:
+            connection.execute(
+                text(
+                    "INSERT INTO conversations (id, state, agent_username, vulnerable, context,"
+                    " created_at, closed_at, satisfaction) VALUES (:id, :state, :agent, false,"
+                    " '{}', '2026-11-01 10:00:00', :closed, :score)"
+                ),
+                {"id": cid, "state": state, "agent": agent, "score": score,
+                 "closed": "2026-11-01 10:30:00" if state == "closed" else None},
+            )  # fmt: skip
+            if extra == "handover":
+                connection.execute(text(
+                    "INSERT INTO handovers (conversation_id, reason, requested_at)"
+                    " VALUES (:id, 'customer_request', '2026-11-01 10:05:00')"
+                ), {"id": cid})  # fmt: skip
+            elif extra == "ticket":
+                connection.execute(text(
+                    "INSERT INTO tickets (conversation_id, reference, created_at)"
+                    " VALUES (:id, 'TCK-1', '2026-11-01 10:05:00')"
+                ), {"id": cid})  # fmt: skip
+            elif extra == "user":
+                connection.execute(text(
+                    "INSERT INTO messages (conversation_id, sender, text, created_at)"
+                    " VALUES (:id, 'user', 'hi', '2026-11-01 10:01:00')"
+                ), {"id": cid})  # fmt: skip
+    engine.dispose()
+
+    command.upgrade(config, "0003")
+
+    engine = make_engine(empty_db_url)
+    with engine.connect() as connection:
+        episodes = connection.execute(text(
+            "SELECT conversation_id, number, outcome, agent_username, satisfaction,"
+            " ended_at IS NOT NULL FROM episodes ORDER BY conversation_id"
+        )).all()  # fmt: skip
+        linked = connection.execute(text(
+            "SELECT h.conversation_id FROM handovers h JOIN episodes e ON e.id = h.episode_id"
+            " UNION ALL SELECT t.conversation_id FROM tickets t"
+            " JOIN episodes e ON e.id = t.episode_id ORDER BY 1"
+        )).scalars().all()  # fmt: skip
+    engine.dispose()
+    assert [tuple(row) for row in episodes] == [
+        ("chatted", 1, None, None, None, False),
+        ("closed-rated", 1, "resolved_by_agent", "ada", 4, True),
+        ("ticketed", 1, None, None, None, False),
+        ("with-ada", 1, None, None, None, False),
+    ]
+    assert linked == ["closed-rated", "ticketed", "with-ada"]
+
+    command.downgrade(config, "0002")
+
+    engine = make_engine(empty_db_url)
+    with engine.connect() as connection:
+        kept = connection.execute(text(
+            "SELECT id, satisfaction FROM conversations WHERE satisfaction IS NOT NULL"
+        )).all()  # fmt: skip
+    engine.dispose()
+    assert [tuple(row) for row in kept] == [("closed-rated", 4)], "the rating comes back"

@@ -7,12 +7,14 @@ import time
 
 import pytest
 
-from handover import crud, watchers
+from handover import crud
 from handover.customer_input import REQUEST_HUMAN, Refused
+from handover.lifecycle import NotAllowed, TransitionRefused, WrapUp
 from handover.rasa import RasaUnavailable
-from handover.service import MAX_WAITING_MESSAGES, Conflict, Hub
+from handover.service import MAX_WAITING_MESSAGES, Hub
 from handover.state import Owner
-from tests.handover.hubs import agent, queued
+from handover.watchers import Presence
+from tests.handover.hubs import agent, expire_once, queued, requeue_after_grace
 
 
 async def test_unknown_conversation_gets_no_handover(hub: Hub) -> None:
@@ -46,7 +48,7 @@ async def test_the_bot_is_silent_while_a_person_owns_the_chat(hub: Hub) -> None:
     ada = await agent(hub)
     await queued(hub)
     await hub.customer_message("conv-1", "hello? anyone?")
-    await hub.accept("conv-1", ada)
+    await hub.lifecycle.accept("conv-1", ada)
     await hub.customer_message("conv-1", "my bill looks wrong")
     assert hub.rasa.calls == []
     texts = [m["text"] for m in await hub.history("conv-1")]
@@ -57,29 +59,29 @@ async def test_capacity_is_respected(hub: Hub) -> None:
     ada = await agent(hub, capacity=1)
     await queued(hub, "conv-1")
     await queued(hub, "conv-2")
-    await hub.accept("conv-1", ada)
-    with pytest.raises(Conflict):
-        await hub.accept("conv-2", ada)
+    await hub.lifecycle.accept("conv-1", ada)
+    with pytest.raises(TransitionRefused):
+        await hub.lifecycle.accept("conv-2", ada)
 
 
 async def test_only_the_owner_may_write_or_hand_back(hub: Hub) -> None:
     ada, bob = await agent(hub, "ada"), await agent(hub, "bob")
     await queued(hub)
-    await hub.accept("conv-1", ada)
-    with pytest.raises(Conflict):
+    await hub.lifecycle.accept("conv-1", ada)
+    with pytest.raises(TransitionRefused):
         await hub.agent_message("conv-1", bob, "hi")
-    with pytest.raises(Conflict):
-        await hub.handback("conv-1", bob)
+    with pytest.raises(TransitionRefused):
+        await hub.lifecycle.hand_back("conv-1", bob)
 
 
 async def test_waiting_too_long_turns_into_a_ticket(hub: Hub) -> None:
     await agent(hub)
     await queued(hub)
     await hub.customer_message("conv-1", "still waiting")
-    assert await watchers.expire_once(hub, now=time.time() + 30) == []
-    assert await watchers.expire_once(hub, now=time.time() + 61) == ["conv-1"]
+    assert await expire_once(hub, now=time.time() + 30) == []
+    assert await expire_once(hub, now=time.time() + 61) == ["conv-1"]
     assert (await hub.store.get("conv-1")).state == Owner.BOT
-    ((conversation_id, reason, transcript),) = hub.tickets
+    ((conversation_id, reason, transcript),) = hub.opened_tickets
     assert (conversation_id, reason) == ("conv-1", "wait_too_long")
     assert "still waiting" in [line["text"] for line in transcript]
     assert "TCK-000999" in (await hub.history("conv-1"))[-1]["text"]
@@ -90,11 +92,11 @@ async def test_an_agent_gone_past_the_grace_period_loses_the_chat_to_the_queue_h
 ) -> None:
     ada = await agent(hub)
     await queued(hub, "conv-1")
-    await hub.accept("conv-1", ada)
+    await hub.lifecycle.accept("conv-1", ada)
     await queued(hub, "conv-2")
-    await hub.agent_connected("ada")
-    await hub.agent_disconnected("ada")
-    await watchers.requeue_after_grace(hub, "ada", gone_at=time.time())
+    hub.presence.connected("ada")
+    hub.presence.disconnected("ada")
+    await requeue_after_grace(hub, "ada", gone_at=time.time())
     order = [o.conversation_id for o in await hub.store.queue()]
     assert order == ["conv-1", "conv-2"], "the requeued chat goes first"
     row = await hub.db(crud.get_conversation, conversation_id="conv-1")
@@ -104,23 +106,23 @@ async def test_an_agent_gone_past_the_grace_period_loses_the_chat_to_the_queue_h
 async def test_a_reconnected_agent_keeps_the_chat(hub: Hub) -> None:
     ada = await agent(hub)
     await queued(hub)
-    await hub.accept("conv-1", ada)
-    await hub.agent_connected("ada")
-    await hub.agent_disconnected("ada")
-    await hub.agent_connected("ada")
-    await watchers.requeue_after_grace(hub, "ada", gone_at=time.time())
+    await hub.lifecycle.accept("conv-1", ada)
+    hub.presence.connected("ada")
+    hub.presence.disconnected("ada")
+    hub.presence.connected("ada")
+    await requeue_after_grace(hub, "ada", gone_at=time.time())
     assert (await hub.store.get("conv-1")).agent == "ada"
 
 
 async def test_a_chat_accepted_after_the_console_went_away_stays(hub: Hub) -> None:
     ada = await agent(hub)
     await queued(hub, "conv-1")
-    await hub.accept("conv-1", ada)
+    await hub.lifecycle.accept("conv-1", ada)
     gone_at = time.time()
     await queued(hub, "conv-2")
-    await hub.accept("conv-2", ada)  # through the API, while the console is away
+    await hub.lifecycle.accept("conv-2", ada)  # through the API, while the console is away
 
-    await watchers.requeue_after_grace(hub, "ada", gone_at=gone_at)
+    await requeue_after_grace(hub, "ada", gone_at=gone_at)
 
     assert [o.conversation_id for o in await hub.store.queue()] == ["conv-1"]
     assert (await hub.store.get("conv-2")).agent == "ada"
@@ -129,7 +131,7 @@ async def test_a_chat_accepted_after_the_console_went_away_stays(hub: Hub) -> No
 async def test_transfer_to_another_online_agent(hub: Hub) -> None:
     ada, _ = await agent(hub, "ada"), await agent(hub, "bob")
     await queued(hub)
-    await hub.accept("conv-1", ada)
+    await hub.lifecycle.accept("conv-1", ada)
     await hub.transfer("conv-1", ada, to_agent="bob", to_skill=None)
     assert (await hub.store.get("conv-1")).agent == "bob"
     row = await hub.db(crud.get_conversation, conversation_id="conv-1")
@@ -140,8 +142,8 @@ async def test_transfer_to_another_online_agent(hub: Hub) -> None:
 async def test_transfer_to_an_agent_who_is_away_is_refused(hub: Hub) -> None:
     ada, _ = await agent(hub, "ada"), await agent(hub, "bob", online=False)
     await queued(hub)
-    await hub.accept("conv-1", ada)
-    with pytest.raises(Conflict):
+    await hub.lifecycle.accept("conv-1", ada)
+    with pytest.raises(TransitionRefused):
         await hub.transfer("conv-1", ada, to_agent="bob", to_skill=None)
     assert (await hub.store.get("conv-1")).agent == "ada"
 
@@ -150,7 +152,7 @@ async def test_transfer_to_a_skill_goes_to_the_head_of_the_queue(hub: Hub) -> No
     ada = await agent(hub, "ada")
     await queued(hub, "conv-1")
     await queued(hub, "conv-2")
-    await hub.accept("conv-1", ada)
+    await hub.lifecycle.accept("conv-1", ada)
     await hub.transfer("conv-1", ada, to_agent=None, to_skill="network")
     first = (await hub.store.queue())[0]
     assert (first.conversation_id, first.skill) == ("conv-1", "network")
@@ -158,15 +160,20 @@ async def test_transfer_to_a_skill_goes_to_the_head_of_the_queue(hub: Hub) -> No
     assert (row.state, row.skill) == ("queued", "network")
 
 
-async def test_satisfaction_is_stored_and_must_be_one_to_five(hub: Hub) -> None:
-    await hub.customer_joined("conv-1")
-    await hub.rate("conv-1", 4)
-    await hub.rate("conv-1", 5)  # a second answer replaces the first
+async def test_satisfaction_is_stored_once_ended_and_must_be_one_to_five(hub: Hub) -> None:
+    ada = await agent(hub)
+    await queued(hub)
+    await hub.lifecycle.accept("conv-1", ada)
+    with pytest.raises(NotAllowed, match="rate it once it has ended"):
+        await hub.lifecycle.rate("conv-1", 4)
+    await hub.lifecycle.close("conv-1", ada, reason=WrapUp.RESOLVED)
+    await hub.lifecycle.rate("conv-1", 4)
+    await hub.lifecycle.rate("conv-1", 5)  # a second answer replaces the first
     for bad in (0, 6, -1, True, 4.0, "4", None):
         with pytest.raises(ValueError, match="1 to 5"):
-            await hub.rate("conv-1", bad)
-    row = await hub.db(crud.get_conversation, conversation_id="conv-1")
-    assert row.satisfaction == 5
+            await hub.lifecycle.rate("conv-1", bad)
+    (episode,) = await hub.db(crud.list_episodes, conversation_id="conv-1")
+    assert episode.satisfaction == 5
 
 
 async def test_a_conversation_queues_only_a_few_messages_behind_a_slow_bot(hub: Hub) -> None:
@@ -179,7 +186,7 @@ async def test_a_conversation_queues_only_a_few_messages_behind_a_slow_bot(hub: 
     hub.rasa.gate.set()
     await asyncio.gather(*waiting)
     assert len(hub.rasa.calls) == MAX_WAITING_MESSAGES
-    turns = hub._turns
+    turns = hub.outbox.turns
     assert turns._waiting == {} and turns._locks == {}, "nothing kept for an idle conversation"
 
 
@@ -220,3 +227,79 @@ async def test_typed_commands_are_refused_before_anything_is_stored(hub: Hub, ty
     assert hub.rasa.calls == ["/affirm"]
     assert [m["text"] for m in await hub.history("conv-1")] == ["/affirm", "bot reply"]
     assert await hub.store.offered("conv-1") == [], "the latest answer offered nothing"
+
+
+async def test_after_a_close_a_customer_who_writes_again_is_queued_not_ticketed(hub: Hub) -> None:
+    ada = await agent(hub)
+    await queued(hub)
+    await hub.lifecycle.accept("conv-1", ada)
+    await hub.lifecycle.close("conv-1", ada, reason=WrapUp.RESOLVED)
+
+    await hub.customer_message("conv-1", "one more question")
+    assert hub.rasa.calls == ["one more question"], "the bot answers again"
+    answer = await hub.request_handover("conv-1", "customer_request", {"skill": "orders"})
+
+    assert answer == {"status": "queued", "position": 1, "estimated_wait_seconds": 300}
+    assert (await hub.store.get("conv-1")).state == Owner.QUEUED
+    first, second = await hub.db(crud.list_episodes, conversation_id="conv-1")
+    assert (first.outcome, second.number, second.ended_at) == ("resolved_by_agent", 2, None)
+    assert hub.opened_tickets == []
+
+
+async def test_after_a_close_rasa_being_down_still_leads_to_a_person(hub: Hub) -> None:
+    ada = await agent(hub)
+    await queued(hub)
+    await hub.lifecycle.accept("conv-1", ada)
+    await hub.lifecycle.close("conv-1", ada, reason=WrapUp.RESOLVED)
+    hub.rasa.failure = RasaUnavailable("refused")
+
+    await hub.customer_message("conv-1", "hello again")
+    await hub.customer_message("conv-1", REQUEST_HUMAN)
+
+    assert (await hub.store.get("conv-1")).state == Owner.QUEUED
+    assert (await hub.history("conv-1"))[-1]["text"].startswith("I'm passing you to a member")
+
+
+async def test_the_customer_ending_the_chat_waits_for_the_bots_answer(hub: Hub) -> None:
+    hub.rasa.gate = asyncio.Event()
+    message = asyncio.create_task(hub.customer_message("conv-1", "one last thing"))
+    ending = asyncio.create_task(hub.end_chat("conv-1"))
+    done, _ = await asyncio.wait({ending}, timeout=0.2)
+    assert not done, "the end waits for the answer on its way"
+
+    hub.rasa.gate.set()
+    await message
+    ended = await ending
+
+    assert ended.outcome.value == "resolved_by_bot"
+    texts = [m["text"] for m in await hub.history("conv-1")]
+    assert texts == [
+        "one last thing",
+        "bot reply",
+        "You ended the conversation. Write to us again any time.",
+    ]
+
+
+async def test_a_handover_asked_for_a_closed_conversation_is_unavailable(hub: Hub) -> None:
+    await agent(hub)
+    await hub.customer_joined("conv-1")
+    await hub.end_chat("conv-1")
+
+    answer = await hub.request_handover("conv-1", "customer_request", {})
+
+    assert answer == {"status": "unavailable", "why": "the conversation has ended"}
+
+
+async def test_a_shutdown_cancels_the_grace_periods_still_running(hub: Hub) -> None:
+    ada = await agent(hub)
+    await queued(hub)
+    await hub.lifecycle.accept("conv-1", ada)
+    presence = Presence(hub.lifecycle, grace_seconds=3600)
+    presence.connected("ada")
+    presence.disconnected("ada")
+    (waiting,) = presence._tasks
+
+    await presence.stop()
+
+    assert waiting.cancelled() and not presence._tasks
+    assert (await hub.store.get("conv-1")).agent == "ada"

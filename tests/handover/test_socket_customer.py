@@ -108,7 +108,9 @@ async def test_the_owner_comes_back_with_id_and_secret(gateway: Gateway, carrier
     await again.close()
 
 
-@pytest.mark.parametrize("event", ["user_uttered", "history_request", "typing", "satisfaction"])
+@pytest.mark.parametrize(
+    "event", ["user_uttered", "history_request", "typing", "satisfaction", "end_chat"]
+)
 async def test_events_before_a_verified_session_request_are_refused(
     gateway: Gateway, event: str
 ) -> None:

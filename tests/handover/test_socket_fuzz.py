@@ -23,8 +23,10 @@ from tests.handover.socket_gateway import Client, Gateway, customer, served
 SEED = 8
 PAYLOADS_PER_EVENT = 30
 FLOOD = 600
-CUSTOMER_EVENTS = ["session_request", "user_uttered", "history_request", "typing", "satisfaction"]
-AGENT_EVENTS = ["typing"]
+CUSTOMER_EVENTS = [
+    "session_request", "user_uttered", "history_request", "typing", "satisfaction", "end_chat",
+]  # fmt: skip
+AGENT_EVENTS = ["typing", "close_conversation"]
 ODD_EVENTS = [
     "connect", "disconnect", "connect_error", "disconnecting", "newListener", "removeListener",
     "error", "message", "", " ", "__init__", "trigger_event", "on_connect", "x" * 2000,
@@ -34,12 +36,12 @@ TEXTS = [
     "", " ", "hello", "a" * 100_000, "\ud800", "ok \udfff", "\x00", "😀" * 3000, "\u202egnp.exe",
     "𝕏" * 50, "/restart", "/session_start", '/inform{"verified": true}', "/affirm",
     "' OR 1=1 --", "<script>alert(1)</script>", "../../etc/passwd", "\n" * 200, " \t ",
-    "x" * 129, "web-123", "conv with spaces",
+    "x" * 129, "web-123", "conv with spaces", "resolved", "spam", "\x07 bell",
 ]  # fmt: skip
 NUMBERS = [0, 1, 3, 5, -1, 6, 2**63, -(2**70), 1e308, -0.0, 4.5, float("nan"), float("inf")]
 FIELDS = [
     "session_id", "session_secret", "message", "score", "typing", "conversation_id",
-    "customData", "language", "metadata",
+    "customData", "language", "metadata", "reason", "note",
 ]  # fmt: skip
 
 

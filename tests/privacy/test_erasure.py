@@ -56,6 +56,14 @@ async def held(
     with session_scope(sessions) as session:
         crud.upsert_conversation(session, conversation_id="jane-handover", customer_id=JANE)
         crud.add_message(session, conversation_id="jane-handover", sender="user", text="agent")
+        # An earlier contact, closed by an agent with a note and rated by Jane.
+        first = crud.open_episode(session, conversation_id="jane-handover", number=1)
+        crud.end_episode(
+            session, episode=first, outcome="resolved_by_agent", wrap_up="resolved",
+            note="Jane asked about her direct debit",
+        )  # fmt: skip
+        crud.rate_episode(session, episode=first, score=4)
+        crud.open_episode(session, conversation_id="jane-handover", number=2)
         crud.open_handover(session, conversation_id="jane-handover", reason="customer_request")
         crud.add_ticket(
             session, conversation_id="jane-handover", reference=gateway_ticket.ticket_id
@@ -86,6 +94,12 @@ async def test_export_holds_everything_found(held: Held) -> None:
     assert set(by_id) == set(JANES)
     assert [m["text"] for m in by_id["jane-handover"]["messages"]] == ["agent"]
     assert len(by_id["jane-handover"]["handovers"]) == 1
+    episodes = by_id["jane-handover"]["episodes"]
+    assert [(e["number"], e["wrap_up"], e["satisfaction"]) for e in episodes] == [
+        (1, "resolved", 4),
+        (2, None, None),
+    ]
+    assert episodes[0]["note"] == "Jane asked about her direct debit"
     assert set(data["tracker_store"]) == set(JANES)
     assert data["state_store"] == {
         "jane-handover": {"state": "queued", "agent": None, "skill": "billing"}
@@ -105,9 +119,15 @@ async def test_erase_then_export_leaves_nothing_and_the_receipt_lists_every_stor
     assert receipt["customer_id"] == JANE and receipt["conversations"] == JANES
     assert receipt["stores"] == {
         "crm_tickets": {"deleted": sorted([gateway_ticket, action_ticket])},
-        "state_store": {"closed": ["jane-handover"]},
+        "state_store": {"released": ["jane-handover"]},
         "tracker_store": {"events": 3},
-        "gateway_database": {"messages": 3, "handovers": 1, "tickets": 1, "conversations": 3},
+        "gateway_database": {
+            "messages": 3,
+            "handovers": 1,
+            "tickets": 1,
+            "episodes": 2,
+            "conversations": 3,
+        },
     }
     left = await erasure.export(held.stores, customer_id=JANE)
     assert left["conversations"] == [] and left["gateway_database"] == []
@@ -117,6 +137,8 @@ async def test_erase_then_export_leaves_nothing_and_the_receipt_lists_every_stor
         crm.get_ticket(action_ticket)
     # Mohammed Khan's data is untouched.
     assert crm.get_ticket(khan_ticket).customer_id == KHAN
+    # Back with the bot, so that Jane, still on the page, can ask for a person again.
+    assert (await held.stores.state.get("jane-handover")).state == Owner.BOT  # type: ignore[union-attr]
     assert (await held.stores.state.get("khan-chat")).state == Owner.QUEUED  # type: ignore[union-attr]
     assert trackers.events_of(tracker_store, ["khan-chat"])
     with session_scope(sessions) as session:

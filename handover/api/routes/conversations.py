@@ -4,6 +4,9 @@ Who may see a conversation, and use its routes: the agent it is assigned to, age
 the skill it is queued for, and supervisors and admins. Anyone else gets 403, whether or not
 the id exists, so that an agent learns nothing from trying ids; only supervisors and admins,
 who may read everything, are told 404 for an unknown id. Accepting has its own check (below).
+Acting on a conversation (reply, transfer, hand back, close) needs it assigned to the caller:
+anything else is a 409 from the lifecycle, supervisors included. Nobody reopens a conversation
+here: only its customer does, by writing again.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, status
-from pydantic import BaseModel, Field, root_validator, validator
+from pydantic import BaseModel, Field, StrictStr, root_validator, validator
 
 from handover import crud
 from handover.api.deps import (
@@ -24,6 +27,8 @@ from handover.api.deps import (
     is_supervisor,
 )
 from handover.api.responses import AUTHENTICATED, CONFLICT, FORBIDDEN, NOT_FOUND
+from handover.lifecycle import WrapUp, wrap_up_note
+from handover.models import MAX_NOTE_LENGTH
 from handover.service import MAX_MESSAGE_CHARS, Hub
 from handover.state import Owner, Ownership
 from handover.views import message_view
@@ -68,6 +73,21 @@ class Transfer(BaseModel):
         return values
 
 
+class Close(BaseModel):
+    """The agent's wrap-up: why the conversation ends, and an optional note (stored redacted;
+    blank is no note)."""
+
+    reason: WrapUp
+    note: StrictStr | None = Field(None, max_length=MAX_NOTE_LENGTH, regex=TEXT_PATTERN)
+
+    class Config:
+        extra = "forbid"  # an unknown field is a mistake worth a 422, not silence
+
+    @validator("note")
+    def no_blank_note(cls, value: str | None) -> str | None:  # noqa: N805
+        return wrap_up_note(value)
+
+
 def _serves(agent: Any, skill: str | None) -> bool:
     skills = crud.agent_skills(agent)
     return not skills or skill in (None, "general") or skill in skills
@@ -107,6 +127,24 @@ async def _conversation(hub: Hub, conversation_id: str) -> Any:
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such conversation")
     return found
+
+
+def _episode(episode: Any) -> dict[str, Any]:
+    """One contact as the API shows it."""
+
+    def stamp(value: Any) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    return {
+        "number": episode.number,
+        "started_at": stamp(episode.started_at),
+        "ended_at": stamp(episode.ended_at),
+        "outcome": episode.outcome,
+        "agent": episode.agent_username,
+        "reason": episode.wrap_up,
+        "note": episode.note,
+        "satisfaction": episode.satisfaction,
+    }
 
 
 async def _listed(hub: Hub, owner: Any) -> dict[str, Any]:
@@ -151,26 +189,32 @@ async def my_conversations(agent: CurrentAgent, hub: HubDep) -> dict[str, Any]:
 async def conversation(
     conversation_id: ConversationId, owner: Readable, hub: HubDep
 ) -> dict[str, Any]:
-    """The context packet and the whole transcript."""
+    """The context packet and the whole transcript, with the conversation's episodes (each
+    contact, the latest last: how it ended, the agent's reason and note, the rating)."""
     row = await _conversation(hub, conversation_id)
     messages = await hub.db(crud.list_messages, conversation_id=conversation_id)
+    episodes = await hub.db(crud.list_episodes, conversation_id=conversation_id)
+    latest = episodes[-1] if episodes else None
     context = row.context or {}
     waited_until = owner.assigned_at or time.time()
     return {
         "conversation_id": conversation_id,
-        "state": owner.state.value,
-        "agent": owner.agent,
+        "state": row.state,
+        "agent": owner.agent or (row.agent_username if row.state == "closed" else None),
         "reason": row.reason,
         "skill": owner.skill or row.skill,
         "language": row.language,
         "summary": row.summary,
         "vulnerable": row.vulnerable,
         "priority": context.get("priority", "normal"),
-        "satisfaction": row.satisfaction,
+        "episode": latest.number if latest else None,
+        "outcome": latest.outcome if latest else None,
+        "satisfaction": latest.satisfaction if latest else None,
         "waited_seconds": round(waited_until - owner.queued_at) if owner.queued_at else None,
         "intents": context.get("turns", []),
         "slots": context.get("slots", {}),
         "profile": context.get("profile"),
+        "episodes": [_episode(episode) for episode in episodes],
         "transcript": [message_view(m) for m in messages],
     }
 
@@ -188,7 +232,7 @@ async def accept(
     owner = await hub.store.get(conversation_id)
     if not _serves(agent, owner.skill):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"needs skill {owner.skill}")
-    await hub.accept(conversation_id, agent)
+    await hub.lifecycle.accept(conversation_id, agent)
     return {"state": "assigned", "agent": agent.username}
 
 
@@ -204,7 +248,7 @@ async def send(
 async def handback(
     conversation_id: ConversationId, _: Readable, agent: CurrentAgent, hub: HubDep
 ) -> dict[str, str]:
-    await hub.handback(conversation_id, agent)
+    await hub.lifecycle.hand_back(conversation_id, agent)
     return {"state": "bot"}
 
 
@@ -219,7 +263,9 @@ async def transfer(
 
 @router.post("/conversations/{conversation_id}/close", responses=PER_CONVERSATION)
 async def close(
-    conversation_id: ConversationId, _: Readable, agent: CurrentAgent, hub: HubDep
-) -> dict[str, str]:
-    await hub.close(conversation_id, agent)
-    return {"state": "closed"}
+    conversation_id: ConversationId, body: Close, _: Readable, agent: CurrentAgent, hub: HubDep
+) -> dict[str, str | None]:
+    """Close the conversation with a wrap-up reason (required) and an optional note. The
+    customer may rate it now; if they write again, it reopens with the bot (a new episode)."""
+    closed = await hub.lifecycle.close(conversation_id, agent, reason=body.reason, note=body.note)
+    return {"state": "closed", "outcome": closed.outcome.value, "reason": body.reason.value}
