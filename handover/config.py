@@ -115,6 +115,8 @@ class HandoverSettings(BaseSettings):
     opening_hours: str = "Mon-Sun 00:00-24:00"
     timezone: str = "Europe/London"
     canned_responses_file: Path = DEFAULT_CANNED_RESPONSES
+    # Agent assist: the console suggests the bot's answer when the NLU is at least this sure.
+    suggestion_min_confidence: float = Field(0.6, ge=0.0, le=1.0)
 
     class Config:
         env_prefix = "HANDOVER_"

@@ -35,6 +35,7 @@ from handover.service import Hub
 from handover.sockets.agent import AgentNamespace
 from handover.sockets.customer import CustomerNamespace
 from handover.state import MemoryStateStore, Owner, Ownership, make_store
+from handover.suggest import Suggester
 from privacy.erasure import PrivacyStores
 from privacy.logging import install_log_redaction
 from privacy.redaction import pseudonym, redact, redactor
@@ -174,6 +175,8 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
     api.state.privacy_stores = privacy_stores  # erase and export: handover/api/routes/privacy.py
     api.state.limiter = hub.limiter  # one limiter: agents' logins and customers' sockets
     api.state.canned_responses = load_canned_responses(settings.canned_responses_file)
+    # Agent assist reads the bot's answers from its domain, once (handover/suggest.py).
+    api.state.suggester = Suggester.from_domain(min_confidence=settings.suggestion_min_confidence)
 
     @api.exception_handler(TransitionRefused)
     async def refused(request: Request, error: TransitionRefused) -> JSONResponse:

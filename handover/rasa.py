@@ -74,6 +74,14 @@ class RasaClient:
         path = f"/conversations/{quote(conversation_id, safe='')}/tracker/events"
         await self._api("POST", path, json=events)
 
+    async def parse(self, text: str) -> dict[str, Any]:
+        """What the NLU makes of `text` (`POST /model/parse`): intent, ranking, and the
+        ResponseSelector's pick under `response_selector`; nothing is added to any tracker."""
+        answer = await self._api("POST", "/model/parse", json={"text": text})
+        if not isinstance(answer, dict):
+            raise RasaUnavailable("POST /model/parse: not a parse result")
+        return answer
+
     async def ready(self) -> bool:
         """Whether the server is up with a model loaded."""
         try:

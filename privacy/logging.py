@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from privacy.redaction import building_here, redact
+
+# Presidio logs (at DEBUG) while it redacts: those records come back through this filter, which
+# would redact them, which logs again... They carry no customer text, so they pass as they are.
+_redacting = threading.local()
 
 
 class RedactingFilter(logging.Filter):
     """Replace the message (arguments merged in) and any traceback text with redacted text."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if building_here():
+        if building_here() or getattr(_redacting, "active", False):
             return True
         try:
             message = record.getMessage()
         except Exception:  # a broken format string: let the handler report it as usual
             return True
-        record.msg, record.args = redact(message), ()
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text)
+        _redacting.active = True
+        try:
+            record.msg, record.args = redact(message), ()
+            if record.exc_info and not record.exc_text:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = redact(record.exc_text)
+        finally:
+            _redacting.active = False
         return True
 
 

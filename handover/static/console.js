@@ -181,7 +181,7 @@
       if (!chat.detail) { (chat.pending = chat.pending || []).push(message); return; }
       chat.detail.transcript.push(message);
       chat.note = "";
-      if (data.conversation_id === active) { renderTranscript(); $("customer-typing").textContent = ""; }
+      if (data.conversation_id === active) { renderTranscript(); $("customer-typing").textContent = ""; loadSuggestion(active); }
       else { chat.unread += 1; renderChats(); announce("New message from " + customerName(chat.item) + "."); }
     });
     socket.on("customer_typing", function (data) {
@@ -315,7 +315,7 @@
       $("chat-title").textContent = "Chat with " + customerName(detail);
       $("chat-state").textContent = chat.note || ("Waited " + minutes(detail.waited_seconds) + " before you took it.");
       $("customer-typing").textContent = "";
-      renderTranscript(); renderContext(detail); renderChats(); refreshTeam();
+      renderTranscript(); renderContext(detail); renderChats(); refreshTeam(); loadSuggestion(id);
       $("reply-text").focus();
     }).catch(failed);
   }
@@ -329,6 +329,7 @@
     ["context-facts", "verification", "profile", "slots", "episodes"].forEach(function (id) { clear($(id)); });
     clear(document.querySelector("#intents tbody"));
     box.value = ""; box.disabled = true; $("reply-send").disabled = true;
+    showSuggestion(null);
     if ($("close-dialog").open) $("close-dialog").close();
   }
 
@@ -440,6 +441,35 @@
       list.append(li);
     });
   }
+  // -- agent assist: the bot's answer to the customer's latest message --------------------------
+  var suggested = null;  // {conversation, text} shown above the reply box
+  function showSuggestion(found) {
+    suggested = found;
+    $("suggestion").hidden = !found;
+    $("suggestion-text").textContent = found ? found.text : "";
+  }
+  function loadSuggestion(id) {
+    showSuggestion(null);  // the last one answered an older message
+    api("GET", "/api/conversations/" + encodeURIComponent(id) + "/suggestion").then(function (found) {
+      // Only for the chat still open; nothing at all when there is nothing to suggest.
+      if (found && active === id) showSuggestion({ conversation: id, text: found.text, message: found.for_message_id });
+    }).catch(function () { /* the assistant down, or the chat gone: no suggestion, no noise */ });
+  }
+  function insertSuggestion() {
+    if (!suggested || suggested.conversation !== active || box.disabled) return;
+    box.value = suggested.text;  // for the agent to edit: never sent from here
+    box.focus();
+    box.setSelectionRange(box.value.length, box.value.length);
+  }
+  $("suggestion-insert").addEventListener("click", insertSuggestion);
+  document.addEventListener("keydown", function (event) {
+    // event.code: on a Mac, Alt+S types "ß".
+    if (event.altKey && !event.ctrlKey && !event.metaKey && event.code === "KeyS" && suggested) {
+      event.preventDefault();
+      insertSuggestion();
+    }
+  });
+
   var lastTyping = 0;
   box.addEventListener("keydown", function (event) {
     if (event.key === "Tab" && !event.shiftKey) {
@@ -466,6 +496,7 @@
     if (!id) { notice("No chat is open: your reply was not sent."); return; }
     api("POST", "/api/conversations/" + encodeURIComponent(id) + "/messages", { text: text }).then(function () {
       box.value = "";
+      if (id === active) showSuggestion(null);  // answered: the next message brings the next one
       lastTyping = 0;
       socket.emit("typing", { conversation_id: id, typing: false });
       var detail = chats[id] && chats[id].detail;

@@ -24,7 +24,7 @@ from tests.handover.test_api import served
 
 # Generated bodies can be large: Hypothesis warns about the size of their repr, harmlessly.
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
-EXAMPLES_PER_OPERATION_AND_MODE = 64  # 18 operations x 2 modes: 2,300 requests
+EXAMPLES_PER_OPERATION_AND_MODE = 64  # 19 operations x 2 modes: 2,300 requests
 MIN_REQUESTS = 2000
 BOT_PATHS = ("/api/handover",)
 # Readiness takes no input and answers 503 by design while Rasa is down, as it is here.

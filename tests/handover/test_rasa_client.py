@@ -29,6 +29,7 @@ class FakeRasa:
         self.bodies: list[Any] = []
         self.delay = 0.0
         self.status = 200
+        self.parsed: Any = {"intent": {"name": "faq", "confidence": 0.97}, "entities": []}
 
     async def handle(self, request: web.Request) -> web.Response:
         self.seen.append((request.path, dict(request.query)))
@@ -40,6 +41,8 @@ class FakeRasa:
             return web.json_response({"model_file": "models/nimbus.tar.gz"})
         if request.path.endswith("/trigger_intent"):
             return web.json_response({"messages": [{"text": "back with the bot"}]})
+        if request.path == "/model/parse":
+            return web.json_response(self.parsed)
         return web.json_response([{"text": "hello"}])
 
 
@@ -71,6 +74,26 @@ async def test_the_api_calls_carry_the_token(rasa: tuple[FakeRasa, RasaClient]) 
         ("/conversations/chat 1/trigger_intent", {"token": TOKEN}),
         ("/conversations/chat 1/tracker/events", {"token": TOKEN}),
     ]
+
+
+async def test_parse_asks_the_nlu_with_the_token_and_returns_its_result(
+    rasa: tuple[FakeRasa, RasaClient],
+) -> None:
+    fake, client = rasa
+
+    assert (await client.parse("opening hours?"))["intent"]["name"] == "faq"
+    assert fake.seen == [("/model/parse", {"token": TOKEN})]
+    assert fake.bodies == [{"text": "opening hours?"}]
+
+
+async def test_a_parse_answer_that_is_not_a_parse_result_is_unavailable(
+    rasa: tuple[FakeRasa, RasaClient],
+) -> None:
+    fake, client = rasa
+    fake.parsed = ["not", "a", "result"]
+
+    with pytest.raises(RasaUnavailable, match="not a parse result"):
+        await client.parse("hi")
 
 
 async def test_the_rest_channel_gets_no_token(rasa: tuple[FakeRasa, RasaClient]) -> None:
@@ -122,13 +145,13 @@ def test_the_bots_language_is_its_slot_in_the_context_packet(
     assert bot_language(context) == language
 
 
-@pytest.mark.parametrize("call", ["send", "trigger_intent", "append_events"])
+@pytest.mark.parametrize("call", ["send", "trigger_intent", "append_events", "parse"])
 async def test_a_slow_rasa_is_unavailable(rasa: tuple[FakeRasa, RasaClient], call: str) -> None:
     fake, client = rasa
     fake.delay = TIMEOUT * 5
     arguments: dict[str, Any] = {
         "send": ("chat 1", "hi"), "trigger_intent": ("chat 1", "handback"),
-        "append_events": ("chat 1", []),
+        "append_events": ("chat 1", []), "parse": ("hi",),
     }  # fmt: skip
 
     with pytest.raises(RasaUnavailable, match="TimeoutError"):

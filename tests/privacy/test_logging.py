@@ -71,3 +71,15 @@ def test_building_the_redactor_while_logging_through_the_filter_does_not_deadloc
     threading.Thread(target=build, daemon=True).start()
     assert built.wait(60), "building the redactor deadlocked"
     assert "Loaded recognizer" in captured.getvalue()
+
+
+def test_with_debug_logging_on_the_redactors_own_records_do_not_recurse(
+    captured: io.StringIO,
+) -> None:
+    # Presidio logs at DEBUG while it analyses; those records reach the same filter.
+    install_log_redaction()
+    logging.getLogger().setLevel(logging.DEBUG)
+    logging.getLogger("handover.test").warning("call me on 07700 900123")
+    written = captured.getvalue()
+    assert "900123" not in written
+    assert "call me on" in written

@@ -11,10 +11,11 @@ here: only its customer does, by writing again.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from pydantic import BaseModel, Field, StrictStr, root_validator, validator
 
 from handover import crud
@@ -27,12 +28,15 @@ from handover.api.deps import (
     is_supervisor,
 )
 from handover.api.responses import AUTHENTICATED, CONFLICT, FORBIDDEN, NOT_FOUND
-from handover.lifecycle import WrapUp, wrap_up_note
+from handover.lifecycle import NotYours, WrapUp, wrap_up_note
 from handover.models import MAX_NOTE_LENGTH
+from handover.rasa import RasaUnavailable
 from handover.service import MAX_MESSAGE_CHARS, Hub
 from handover.state import Owner, Ownership
+from handover.suggest import Suggester
 from handover.views import message_view
 
+logger = logging.getLogger(__name__)
 router = APIRouter(
     prefix="/api", tags=["conversations"], dependencies=[CleanJsonBody], responses=AUTHENTICATED
 )
@@ -269,3 +273,60 @@ async def close(
     customer may rate it now; if they write again, it reopens with the bot (a new episode)."""
     closed = await hub.lifecycle.close(conversation_id, agent, reason=body.reason, note=body.note)
     return {"state": "closed", "outcome": closed.outcome.value, "reason": body.reason.value}
+
+
+class SuggestedReply(BaseModel):
+    """The bot's answer to the customer's latest message, for the agent to insert and edit."""
+
+    intent: str
+    confidence: float
+    text: str
+    language: str
+    for_message_id: int
+
+
+@router.get(
+    "/conversations/{conversation_id}/suggestion",
+    response_model=SuggestedReply,
+    responses={
+        **PER_CONVERSATION,
+        204: {"description": "Nothing to suggest"},
+        503: {"description": "The assistant (Rasa) did not answer"},
+    },
+)
+async def suggestion(
+    conversation_id: ConversationId,
+    owner: Readable,
+    agent: CurrentAgent,
+    hub: HubDep,
+    request: Request,
+) -> Any:
+    """What the bot would answer to the customer's latest message: an FAQ answer, or the
+    bot's first question for a request it handles, in the conversation's language. 204 when
+    there is nothing to suggest (no customer message, the NLU unsure, fallback, out of scope).
+    Only for the agent the conversation is assigned to, like replying (else 409)."""
+    if owner.state != Owner.ASSIGNED or owner.agent != agent.username:
+        raise NotYours()  # the same 409 as a reply
+    messages = await hub.db(crud.list_messages, conversation_id=conversation_id, limit=50)
+    latest = next((m for m in reversed(messages) if m.sender == "user"), None)
+    if latest is None:
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    row = await _conversation(hub, conversation_id)
+    suggester: Suggester = request.app.state.suggester
+    try:
+        parsed = await hub.rasa.parse(latest.text)
+    except RasaUnavailable as error:
+        logger.warning("no suggestion: %s", error)  # the error names the call, not the text
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, detail="the assistant is unavailable"
+        ) from error
+    found = suggester.suggest(parsed, row.language)
+    if found is None:
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return SuggestedReply(
+        intent=found.intent,
+        confidence=round(found.confidence, 3),
+        text=found.text,
+        language=found.language,
+        for_message_id=latest.id,
+    )
