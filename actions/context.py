@@ -249,11 +249,8 @@ def profile(tracker: Tracker) -> dict[str, Any] | None:
     }
 
 
-def context_packet(
-    tracker: Tracker, reason: HandoverReason, story: Story | None = None
-) -> dict[str, Any]:
+def context_packet(tracker: Tracker, reason: HandoverReason, story: Story) -> dict[str, Any]:
     """Everything the person taking over needs, without the customer's secrets."""
-    story = story or read_story(tracker)
     business = last_business_intent(tracker)
     customer = profile(tracker)
     who = (customer or {}).get("name") or "Unverified customer"
@@ -261,8 +258,8 @@ def context_packet(
     language = tracker.get_slot("language") or (customer or {}).get("language") or DEFAULT_LANGUAGE
     fallback = offer_taken(tracker) == HandoverReason.REPEATED_FALLBACK
     text = " ".join(summary(who, business, reason, story, fallback=fallback))
-    # Quotes are already redacted; the whole goes through the redaction of the chat's language
-    # too, for what only its patterns recognise (a French date in words).
+    # Quotes are already redacted (in English); the whole goes through the chat's language too,
+    # whose tokenizer splits words differently (French elisions) around the same recognizers.
     for each in dict.fromkeys(("en", language)):
         text = redact(text, each)
     sensitive = reason == HandoverReason.SENSITIVE_TOPIC or story.sensitive

@@ -11,13 +11,18 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import HandoverReason, backends
-from actions.context import COMPLAINT_INTENT, context_packet, handover_reason, read_story
+from actions.context import (
+    COMPLAINT_INTENT,
+    Story,
+    context_packet,
+    handover_reason,
+    read_story,
+)
 from actions.formatting import format_count, format_minutes, language_of
-from actions.transcript import transcript
+from actions.transcript import transcript_of
 from connectors.crm import TicketRequest
 from connectors.errors import ConnectorError
 from connectors.handover import HandoverAnswer, HandoverRequest
-from privacy.redaction import redact
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +72,7 @@ class ActionHandover(Action):
                 utter_queued(dispatcher, answer, language_of(tracker))
                 return events
             logger.info("no handover for %s: %s", tracker.sender_id, answer.why)
-        self._ticket(dispatcher, tracker, reason, context)
+        self._ticket(dispatcher, tracker, reason, context, story)
         return events
 
     def _ticket(
@@ -76,16 +81,18 @@ class ActionHandover(Action):
         tracker: Tracker,
         reason: HandoverReason,
         context: dict[str, Any],
+        story: Story,
     ) -> None:
         try:
             ticket = backends().crm.create_ticket(
                 TicketRequest(
                     customer_id=tracker.get_slot("customer_id"),
                     subject=f"Chat passed to the support team ({reason.value.replace('_', ' ')})",
-                    description=redact(context["summary"]),
+                    # The packet's summary is redacted already; so are the story's events.
+                    description=context["summary"],
                     reason=reason.value,
                     priority="high" if context["vulnerable"] else context["priority"],
-                    transcript=transcript(tracker),
+                    transcript=transcript_of(story.events),
                 )
             )
         except ConnectorError as error:

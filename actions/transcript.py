@@ -46,11 +46,16 @@ def readable(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def transcript(tracker: Tracker) -> list[dict[str, str]]:
     """User and bot messages with ISO timestamps, personal data redacted (`privacy.events`)."""
+    return transcript_of(redact_events(tracker.events))
+
+
+def transcript_of(redacted: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """`transcript` of events already redacted (a handover has them from reading the story)."""
     return [
         {
             "sender": "user" if event["event"] == "user" else "bot",
             "text": event["text"],
             "timestamp": timestamp(event),
         }
-        for event in readable(redact_events(tracker.events))
+        for event in readable(redacted)
     ]
