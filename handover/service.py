@@ -78,7 +78,7 @@ class Hub:
         self.outbox = Outbox(self.sio, self.db, self.store, self.settings.average_handle_seconds)
         self.lifecycle = Lifecycle(self.store, self.db, self.bus)
         self.presence = Presence(self.lifecycle, grace_seconds=self.settings.agent_grace_seconds)
-        self.tickets = TicketDesk(self.open_ticket, self.outbox)
+        self.tickets = TicketDesk(self.open_ticket, self.outbox, self.history)
         # In this order: the customer hears the status before the bot's hand-back answer.
         Notifier(self.outbox).subscribe(self.bus)
         self.bus.subscribe(ConversationHandedBack, self._bot_takes_back)
@@ -113,7 +113,12 @@ class Hub:
             owner = await self.store.get(conversation_id)
             if owner.state in (Owner.QUEUED, Owner.ASSIGNED):
                 # Agents see what was stored: the redacted text, never the raw secret.
-                event = {"conversation_id": conversation_id, "text": stored.text, "at": time.time()}
+                event = {
+                    "conversation_id": conversation_id,
+                    "id": stored.id,  # the console matches it with the stored transcript
+                    "text": stored.text,
+                    "at": time.time(),
+                }
                 await self.outbox.to_agents("customer_message", event, agent=owner.agent)
                 return
             try:

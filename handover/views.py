@@ -8,6 +8,7 @@ from typing import Any
 def message_view(message: Any) -> dict[str, Any]:
     """A stored message as the APIs show it."""
     return {
+        "id": message.id,
         "sender": message.sender,
         "text": message.text,
         "agent": message.agent_username,

@@ -7,13 +7,12 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from handover import crud
 from handover.lifecycle import ConversationExpired, EventBus, Lifecycle, TransitionRefused
 from handover.sockets.outbox import Outbox
-from handover.views import message_view
 
 logger = logging.getLogger(__name__)
 CHECK_EVERY_SECONDS = 2.0
@@ -100,17 +99,23 @@ class TicketDesk:
     """Listens for conversations that waited too long: a CRM ticket with the transcript, and
     its reference for the customer (or the phone number when the CRM fails)."""
 
-    def __init__(self, open_ticket: TicketOpener, outbox: Outbox) -> None:
+    def __init__(
+        self,
+        open_ticket: TicketOpener,
+        outbox: Outbox,
+        history: Callable[[str], Awaitable[list[dict[str, Any]]]],
+    ) -> None:
         self.open_ticket = open_ticket
         self.outbox = outbox
+        # The conversation as the customer reads it, agents' names included (`Hub.history`).
+        self.history = history
 
     def subscribe(self, bus: EventBus) -> None:
         bus.subscribe(ConversationExpired, self.expired)
 
     async def expired(self, event: ConversationExpired) -> None:
         cid = event.conversation_id
-        messages = await self.outbox.db(crud.list_messages, conversation_id=cid)
-        transcript = [message_view(message) for message in messages]
+        transcript = await self.history(cid)
         try:
             reference = await asyncio.to_thread(self.open_ticket, cid, TICKET_REASON, transcript)
         except Exception:  # the customer must hear something whatever failed

@@ -160,16 +160,17 @@ def add_message(
     return save(session, message)
 
 
-def list_messages(session: Session, *, conversation_id: str, limit: int = 500) -> list[Message]:
-    """The latest `limit` messages of a conversation, oldest first."""
+def list_messages(
+    session: Session, *, conversation_id: str, limit: int = 500, sender: str | None = None
+) -> list[Message]:
+    """The latest `limit` messages of a conversation (from `sender` only, if given), oldest
+    first."""
     if limit < 1:
         raise ValueError("limit must be at least 1")
-    query = (
-        select(Message)
-        .where(Message.conversation_id == conversation_id)
-        .order_by(Message.id.desc())
-        .limit(limit)
-    )
+    query = select(Message).where(Message.conversation_id == conversation_id)
+    if sender is not None:
+        query = query.where(Message.sender == sender)
+    query = query.order_by(Message.id.desc()).limit(limit)
     return list(reversed(session.execute(query).scalars().all()))
 
 

@@ -176,9 +176,10 @@
     socket.on("customer_message", function (data) {
       var chat = chats[data.conversation_id];
       if (!chat) return;
-      var message = { sender: "user", text: data.text, timestamp: new Date((data.at || Date.now() / 1000) * 1000).toISOString() };
+      var message = { id: data.id, sender: "user", text: data.text, timestamp: new Date((data.at || Date.now() / 1000) * 1000).toISOString() };
       // While the packet is on its way this message may or may not be in it: keep it aside.
-      if (!chat.detail) { (chat.pending = chat.pending || []).push(message); return; }
+      // A chat never opened needs nothing: its packet, fetched on opening, holds the message.
+      if (!chat.detail) { if (chat.loading) (chat.pending = chat.pending || []).push(message); return; }
       chat.detail.transcript.push(message);
       chat.note = "";
       if (data.conversation_id === active) { renderTranscript(); $("customer-typing").textContent = ""; loadSuggestion(active); }
@@ -298,16 +299,13 @@
     if (!chat) return;
     // Until its packet arrives, nothing of the chat shown before may be read or answered here.
     if (active !== id) closePanel(IDLE_TEXT);
-    active = id; chat.unread = 0;
+    active = id; chat.unread = 0; chat.loading = true;
     api("GET", "/api/conversations/" + encodeURIComponent(id)).then(function (detail) {
       (chat.pending || []).forEach(function (message) {
-        // (Stored times may lack a zone, so the text of the last lines tells.)
-        var stored = detail.transcript.slice(-5).some(function (m) {
-          return m.sender === "user" && m.text === message.text;
-        });
+        var stored = detail.transcript.some(function (m) { return m.id === message.id; });
         if (!stored) detail.transcript.push(message);
       });
-      chat.pending = [];
+      chat.pending = []; chat.loading = false;
       chat.detail = detail;
       if (active !== id) return;
       $("idle").hidden = true; $("chat").hidden = false; $("context").hidden = false;
@@ -452,7 +450,7 @@
     showSuggestion(null);  // the last one answered an older message
     api("GET", "/api/conversations/" + encodeURIComponent(id) + "/suggestion").then(function (found) {
       // Only for the chat still open; nothing at all when there is nothing to suggest.
-      if (found && active === id) showSuggestion({ conversation: id, text: found.text, message: found.for_message_id });
+      if (found && active === id) showSuggestion({ conversation: id, text: found.text });
     }).catch(function () { /* the assistant down, or the chat gone: no suggestion, no noise */ });
   }
   function insertSuggestion() {
@@ -502,12 +500,7 @@
       var detail = chats[id] && chats[id].detail;
       if (detail) detail.transcript.push({ sender: "agent", agent: me.username, text: text, timestamp: new Date().toISOString() });
       if (id === active) renderTranscript();
-    }).catch(function (error) {
-      if (error.message === "signed out") return;
-      // The text stays in the box, so nothing is lost, unless the chat is no longer ours.
-      notice("Your reply was not sent: " + error.message + ".");
-      if (error.status === 403 || error.status === 409) refreshChats();
-    });
+    }).catch(refused("Your reply was not sent: "));  // the text stays in the box
   });
 
   // -- transfer, hand back, close ------------------------------------------------------------
@@ -537,14 +530,18 @@
   $("transfer").addEventListener("click", function () {
     var parts = $("transfer-to").value.split(":");
     var body = parts[0] === "agent" ? { agent: parts[1] } : { skill: parts[1] };
-    finish("transfer", body, "Transferred to " + parts[1] + ".").catch(refused);
+    finish("transfer", body, "Transferred to " + parts[1] + ".").catch(refused("Could not do that: "));
   });
   $("handback").addEventListener("click", function () {
-    finish("handback", undefined, "Handed back to the bot.").catch(refused);
+    finish("handback", undefined, "Handed back to the bot.").catch(refused("Could not do that: "));
   });
-  function refused(error) {
-    failed(error);
-    if (error.status === 403 || error.status === 409) refreshChats();
+  // A refused action is told; a chat that is no longer ours (403, 409) leaves the list.
+  function refused(prefix) {
+    return function (error) {
+      if (error.message === "signed out") return;
+      notice(prefix + error.message + ".");
+      if (error.status === 403 || error.status === 409) refreshChats();
+    };
   }
 
   // Closing asks for a wrap-up reason (and an optional note) in a modal dialog: Esc or Cancel
@@ -573,9 +570,8 @@
       if (dialog.open) dialog.close();
     }).catch(function (error) {
       $("close-confirm").disabled = false;
-      if (error.message === "signed out") return;
-      $("close-error").textContent = "Could not close: " + error.message + ".";
-      notice("Could not close: " + error.message + ".");
+      if (error.message !== "signed out") $("close-error").textContent = "Could not close: " + error.message + ".";
+      refused("Could not close: ")(error);
     });
   });
 

@@ -39,6 +39,7 @@
                     busy: "Please wait for the answer to your previous messages.",
                     command_refused: "Messages can't start with “/”.",
                     not_allowed: "This conversation has already ended.",
+                    conflict: "The conversation changed at that very moment. Please try again.",
                     other: "Your message could not be sent." } },
     fr: { open: "Discuter avec nous", close: "Fermer la discussion", label: "Votre message",
           send: "Envoyer", placeholder: "Écrivez votre message…",
@@ -65,6 +66,7 @@
                     busy: "Merci d'attendre la réponse à vos messages précédents.",
                     command_refused: "Un message ne peut pas commencer par « / ».",
                     not_allowed: "Cette discussion est déjà terminée.",
+                    conflict: "La discussion a changé au même moment. Merci de réessayer.",
                     other: "Votre message n'a pas pu être envoyé." } }
   }[lang];
   var title = (tag && tag.dataset.title) || "Nimbus Telecom";

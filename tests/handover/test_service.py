@@ -87,6 +87,21 @@ async def test_waiting_too_long_turns_into_a_ticket(hub: Hub) -> None:
     assert "TCK-000999" in (await hub.history("conv-1"))[-1]["text"]
 
 
+async def test_a_ticket_after_a_lost_agent_names_the_agent_in_its_transcript(hub: Hub) -> None:
+    ada = await agent(hub)
+    await queued(hub)
+    await hub.lifecycle.accept("conv-1", ada)
+    await hub.agent_message("conv-1", ada, "Let me check that for you.")
+    hub.presence.connected("ada")
+    hub.presence.disconnected("ada")
+    await requeue_after_grace(hub, "ada", gone_at=time.time())
+    assert await expire_once(hub, now=time.time() + 61) == ["conv-1"]
+
+    ((_, _, transcript),) = hub.opened_tickets
+    said = next(line for line in transcript if line["text"] == "Let me check that for you.")
+    assert said["agent_name"] == (ada.display_name or "ada")
+
+
 async def test_an_agent_gone_past_the_grace_period_loses_the_chat_to_the_queue_head(
     hub: Hub,
 ) -> None:

@@ -127,6 +127,7 @@ async def test_ending_while_with_an_agent_tells_the_agent_and_frees_them(
     gateway: Gateway, tokens: dict[str, dict[str, str]]
 ) -> None:
     ada = await console(gateway, tokens, "ada")
+    bob = await console(gateway, tokens, "bob")  # online too, but it was never his chat
     client, confirm = await with_ada(gateway, tokens)
     cid = confirm["session_id"]
 
@@ -148,7 +149,9 @@ async def test_ending_while_with_an_agent_tells_the_agent_and_frees_them(
         packet["transcript"][-1]["text"]
         == "You ended the conversation. Write to us again any time."
     )
+    assert bob.of("conversation_closed") == []  # told to the agent who had it, nobody else
     await ada.close()
+    await bob.close()
     await client.close()
 
 

@@ -135,6 +135,21 @@ def test_an_faq_gets_the_bots_english_answer_for_the_latest_message(
     assert transcript[-1]["text"] == "when are you open on saturdays"
 
 
+def test_the_customers_latest_message_is_found_behind_many_agent_lines(
+    client: TestClient, database: str, rasa: ParsingRasa
+) -> None:
+    gene = accepted_by_gene(client)
+    customer_says(database, "when are you open on saturdays")
+    with session_scope(session_factory(make_engine(database))) as session:
+        for n in range(60):
+            crud.add_message(
+                session, conversation_id="chat-for-gene", sender="agent", text=f"line {n}"
+            )
+
+    assert client.get(SUGGESTION, headers=gene).status_code == 200
+    assert rasa.parsed == ["when are you open on saturdays"]
+
+
 def test_a_french_conversation_gets_the_french_answer(
     client: TestClient, database: str, rasa: ParsingRasa
 ) -> None:

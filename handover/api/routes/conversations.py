@@ -307,10 +307,12 @@ async def suggestion(
     Only for the agent the conversation is assigned to, like replying (else 409)."""
     if owner.state != Owner.ASSIGNED or owner.agent != agent.username:
         raise NotYours()  # the same 409 as a reply
-    messages = await hub.db(crud.list_messages, conversation_id=conversation_id, limit=50)
-    latest = next((m for m in reversed(messages) if m.sender == "user"), None)
-    if latest is None:
+    found_latest = await hub.db(
+        crud.list_messages, conversation_id=conversation_id, limit=1, sender="user"
+    )
+    if not found_latest:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
+    latest = found_latest[0]
     row = await _conversation(hub, conversation_id)
     suggester: Suggester = request.app.state.suggester
     try:
