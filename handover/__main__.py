@@ -13,6 +13,11 @@ from handover.models import AGENT_ROLES
 from privacy import cli as privacy_cli
 
 DEMO_AGENT = ("demo", "demo-agent-password")
+# And someone to try the supervisor view with: (username, password, display name, role).
+DEMO_ACCOUNTS = (
+    (*DEMO_AGENT, "Sam", "agent"),
+    ("lead", "demo-supervisor-password", "Kim", "supervisor"),
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,32 +45,34 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser(
         "demo-agent",
-        help=f"development only: create agent {DEMO_AGENT[0]!r} when there is no agent at all",
+        help="development only: create agent 'demo' and supervisor 'lead' when there is no agent",
     )
     privacy_cli.add_parser(commands)
     return parser
 
 
 def _demo_agent() -> int:
-    """Give `make run` an agent to sign in with, on a development database without agents."""
+    """Give `make run` an agent and a supervisor to sign in with, on a development database
+    without agents."""
     config = settings()
     if config.environment != "development":
         print("error: the demo agent exists in development only", file=sys.stderr)
         return 2
     migrate(config.database_url)
     engine = make_engine(config.database_url)
-    username, password = DEMO_AGENT
     try:
         with session_scope(session_factory(engine)) as session:
             if crud.list_agents(session):
                 return 0
-            crud.create_agent(
-                session, username=username, password=password, skills=[],
-                capacity=config.default_capacity, display_name="Sam",
-            )  # fmt: skip
+            for username, password, name, role in DEMO_ACCOUNTS:
+                crud.create_agent(
+                    session, username=username, password=password, skills=[],
+                    capacity=config.default_capacity, display_name=name, role=role,
+                )  # fmt: skip
     finally:
         engine.dispose()
-    print(f"created the demo agent: sign in to the console as {username} / {password}")
+    for username, password, _, role in DEMO_ACCOUNTS:
+        print(f"created the demo {role}: sign in to the console as {username} / {password}")
     return 0
 
 

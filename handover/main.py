@@ -21,8 +21,9 @@ from connectors.crm import TicketRequest
 from connectors.settings import ConnectorSettings
 from handover import crud, watchers
 from handover.api.errors import undecodable_body
-from handover.api.routes import agents, bot, conversations
+from handover.api.routes import agents, bot, conversations, history, notes
 from handover.api.routes import privacy as privacy_routes
+from handover.api.routes import supervisor as supervisor_routes
 from handover.canned import load_canned_responses
 from handover.config import HandoverSettings
 from handover.db import make_engine, migrate, session_factory
@@ -173,6 +174,7 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
     api.add_middleware(SecurityHeaders)  # CSP, no framing, nosniff: handover/headers.py
     api.state.hub = hub
     api.state.privacy_stores = privacy_stores  # erase and export: handover/api/routes/privacy.py
+    api.state.crm = privacy_stores.crm  # customers' past tickets: api/routes/history.py
     api.state.limiter = hub.limiter  # one limiter: agents' logins and customers' sockets
     api.state.canned_responses = load_canned_responses(settings.canned_responses_file)
     # Agent assist reads the bot's answers from its domain, once (handover/suggest.py).
@@ -188,6 +190,9 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
 
     for router in (agents.router, conversations.router, bot.router, privacy_routes.router):
         api.include_router(router)
+    api.include_router(notes.router)
+    api.include_router(history.router)
+    api.include_router(supervisor_routes.router)
 
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     if VENDOR.is_dir():
@@ -210,6 +215,11 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
     async def console() -> FileResponse:
         """The agent console."""
         return FileResponse(STATIC / "console.html")
+
+    @api.get("/supervisor", include_in_schema=False)
+    async def supervisor_view() -> FileResponse:
+        """The supervisors' view: the queue, the agents and their load, reassigning."""
+        return FileResponse(STATIC / "supervisor.html")
 
     @api.get("/health", tags=["health"])
     async def health() -> JSONResponse:

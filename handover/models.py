@@ -1,5 +1,5 @@
 """Tables of the handover service: agents and their sessions, conversations and their episodes
-(one per contact), messages, handovers, tickets."""
+(one per contact), messages, handovers, tickets, and agents' private notes and labels."""
 
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -46,6 +46,9 @@ EPISODE_OUTCOMES: tuple[EpisodeOutcome, ...] = (
 )  # fmt: skip
 WRAP_UP_REASONS: tuple[WrapUpReason, ...] = ("resolved", "not_resolved", "duplicate", "spam")
 MAX_NOTE_LENGTH = 1000
+# Agents' labels on a conversation: short lowercase slugs ("billing-dispute"), a few each.
+LABEL_PATTERN = r"^[a-z0-9][a-z0-9-]{0,31}$"
+MAX_LABELS = 10
 
 # Named constraints let later Alembic batch migrations on SQLite find and alter them.
 NAMING_CONVENTION = {
@@ -233,3 +236,38 @@ class Ticket(Base):
     reference = Column(String(64), nullable=False)  # the CRM's, e.g. TCK-000123
     reason = Column(Text)
     created_at = Column(UtcDateTime, nullable=False, default=utcnow)
+
+
+class ConversationNote(Base):
+    """An agent's private note on a conversation: agents and supervisors read it, the customer
+    never does (nor do tickets)."""
+
+    __tablename__ = "conversation_notes"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(
+        String(128), ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    episode = Column(Integer)  # the number of the contact it was written in; None before any
+    agent_username = Column(String(64), nullable=False)
+    text = Column(Text, nullable=False)  # redacted
+    created_at = Column(UtcDateTime, nullable=False, default=utcnow)
+
+
+class ConversationLabel(Base):
+    """One label an agent put on a conversation (what reporting counts conversations by)."""
+
+    __tablename__ = "conversation_labels"
+    __table_args__ = (
+        UniqueConstraint(
+            "conversation_id", "label", name="uq_conversation_labels_conversation_id_label"
+        ),
+    )
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(
+        String(128), ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False
+    )
+    label = Column(String(32), nullable=False, index=True)
+    added_by = Column(String(64), nullable=False)
+    added_at = Column(UtcDateTime, nullable=False, default=utcnow)

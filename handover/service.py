@@ -197,6 +197,12 @@ class Hub:
         agents = len(await self.db(crud.list_online_agents))
         if not agents:
             return {"status": "unavailable", "why": "no agent online"}
+        # The customer the bot verified, unless the site vouched for one at join: an
+        # unverified hand-over must not erase the signed id, nor a verified account replace it.
+        identity = {}
+        verified = (context.get("profile") or {}).get("customer_id")
+        if isinstance(verified, str) and verified and not known.customer_id:
+            identity["customer_id"] = verified
         with suppress(TransitionRefused):  # queued or assigned already: say where it stands
             await self.lifecycle.queue(
                 conversation_id,
@@ -206,7 +212,7 @@ class Hub:
                 summary=context.get("summary"),
                 context=context,
                 language=bot_language(context) or known.language or context.get("language"),
-                customer_id=(context.get("profile") or {}).get("customer_id"),
+                **identity,
             )
         owner = await self.store.get(conversation_id)
         position = await self.store.position(conversation_id)

@@ -4,7 +4,8 @@ A customer is named by CRM customer id or by account number. Their conversations
 gateway linked to the customer id (handovers) and those whose Rasa tracker set the
 `customer_id` slot (verified) or the `account_number` slot to one of their accounts. Stores:
 
-- `gateway_database`: conversations, messages, handovers and ticket records;
+- `gateway_database`: conversations, messages, handovers, ticket records, and agents' notes
+  and labels on them;
 - `tracker_store`: Rasa's tracker events of those conversations;
 - `state_store`: queue and agent entries (queued or assigned conversations are closed);
 - `crm_tickets`: the CRM's tickets of the customer, and those the gateway opened for them.
@@ -30,7 +31,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from connectors.crm import CrmClient
 from connectors.errors import ConnectorError, NotFound
 from handover.db import session_scope
-from handover.models import Conversation, Episode, Handover, Message, Ticket, utcnow
+from handover.models import (
+    Conversation,
+    ConversationLabel,
+    ConversationNote,
+    Episode,
+    Handover,
+    Message,
+    Ticket,
+    utcnow,
+)
 from handover.state import Owner, StateStore
 from privacy import trackers
 from privacy.retention import delete_conversations
@@ -123,6 +133,8 @@ def _gateway_rows(session: Session, ids: list[str]) -> list[dict[str, Any]]:
             (Message, "messages"),
             (Handover, "handovers"),
             (Ticket, "tickets"),
+            (ConversationNote, "notes"),
+            (ConversationLabel, "labels"),
         ):
             query = select(table).where(table.conversation_id == conversation.id).order_by(table.id)
             record[key] = [_columns(row) for row in session.execute(query).scalars()]

@@ -1,8 +1,8 @@
 """Retention: what is older than `PRIVACY_RETENTION_DAYS` (default 90) is deleted.
 
-- gateway messages created before the cutoff;
+- gateway messages, and agents' notes, created before the cutoff;
 - conversations closed before the cutoff, and conversations the bot kept that started before
-  it and have no message left, with their handovers and ticket records;
+  it and have no message left, with their handovers, ticket records, notes and labels;
 - Rasa tracker events recorded before the cutoff.
 
 The gateway runs `keep_purging` in the background (every `PRIVACY_RETENTION_CHECK_SECONDS`).
@@ -20,7 +20,16 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from handover.db import session_scope
-from handover.models import Conversation, Episode, Handover, Message, Ticket, utcnow
+from handover.models import (
+    Conversation,
+    ConversationLabel,
+    ConversationNote,
+    Episode,
+    Handover,
+    Message,
+    Ticket,
+    utcnow,
+)
 from privacy import trackers
 
 logger = logging.getLogger(__name__)
@@ -34,15 +43,19 @@ class RetentionReport:
     messages: int
     conversations: int
     tracker_events: int
+    notes: int = 0
 
     @property
     def removed_anything(self) -> bool:
-        return bool(self.messages or self.conversations or self.tracker_events)
+        return bool(self.messages or self.conversations or self.tracker_events or self.notes)
 
 
-def purge_gateway(session: Session, *, cutoff: datetime) -> tuple[int, int]:
-    """Delete old messages and finished conversations; returns (messages, conversations)."""
+def purge_gateway(session: Session, *, cutoff: datetime) -> tuple[int, int, int]:
+    """Delete old messages and notes, and finished conversations; returns (messages,
+    conversations, notes), the notes counted apart from those of the conversations deleted."""
     messages = session.execute(delete(Message).where(Message.created_at < cutoff)).rowcount
+    old_notes = delete(ConversationNote).where(ConversationNote.created_at < cutoff)
+    notes = session.execute(old_notes).rowcount
     has_messages = exists().where(Message.conversation_id == Conversation.id)
     finished = select(Conversation.id).where(
         or_(
@@ -52,16 +65,16 @@ def purge_gateway(session: Session, *, cutoff: datetime) -> tuple[int, int]:
     )
     ids = list(session.execute(finished).scalars())
     delete_conversations(session, ids)
-    return messages, len(ids)
+    return messages, len(ids), notes
 
 
 def delete_conversations(session: Session, ids: list[str]) -> dict[str, int]:
-    """Delete conversations with their messages, handovers, ticket records and episodes (the
-    wrap-up notes and ratings); counts by table."""
+    """Delete conversations with their messages, handovers, ticket records, episodes (the
+    wrap-up notes and ratings), and agents' notes and labels; counts by table."""
     counts = {}
     # Deleted here rather than by ON DELETE CASCADE so that the receipt counts them too.
     # Handovers and tickets point at episodes, so episodes go after them.
-    for table in (Message, Handover, Ticket, Episode):
+    for table in (Message, Handover, Ticket, Episode, ConversationNote, ConversationLabel):
         statement = delete(table).where(table.conversation_id.in_(ids))
         counts[table.__tablename__] = session.execute(statement).rowcount if ids else 0
     statement = delete(Conversation).where(Conversation.id.in_(ids))
@@ -79,11 +92,11 @@ def purge(
         raise ValueError("days must be at least 1")
     cutoff = now - timedelta(days=days)
     with session_scope(sessions) as session:
-        messages, conversations = purge_gateway(session, cutoff=cutoff)
+        messages, conversations, notes = purge_gateway(session, cutoff=cutoff)
     events = 0
     if tracker_store is not None:
         events = trackers.delete_before(tracker_store, cutoff=cutoff.timestamp())
-    return RetentionReport(cutoff, messages, conversations, events)
+    return RetentionReport(cutoff, messages, conversations, events, notes)
 
 
 async def keep_purging(

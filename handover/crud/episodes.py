@@ -38,6 +38,23 @@ def list_episodes(session: Session, *, conversation_id: str) -> list[Episode]:
     return list(session.execute(query).scalars())
 
 
+def closed_by(
+    session: Session, *, agent_username: str, since: datetime, limit: int = 20
+) -> list[tuple[Episode, Conversation]]:
+    """The episodes `agent_username` closed (or had when they ended) since `since`, the latest
+    first, each with its conversation."""
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    query = (
+        select(Episode, Conversation)
+        .join(Conversation, Conversation.id == Episode.conversation_id)
+        .where(Episode.agent_username == agent_username, Episode.ended_at >= since)
+        .order_by(Episode.ended_at.desc(), Episode.id.desc())
+        .limit(limit)
+    )
+    return [(episode, conversation) for episode, conversation in session.execute(query).all()]
+
+
 def open_episode(
     session: Session, *, conversation_id: str, number: int, at: datetime | None = None
 ) -> Episode:

@@ -4,6 +4,7 @@
 - queued: accept -> assigned; expire -> closed (a ticket); end -> closed
 - assigned: transfer_to_agent -> assigned; transfer_to_skill, requeue -> queued;
   hand_back -> bot; close (agent), end (customer) -> closed
+- queued or assigned: reassign (a supervisor, `supervision`) -> assigned to the agent named
 - closed: reopen -> bot, in the next episode; rate (stays closed)
 
 `Lifecycle` (machine.py) carries out each transition; `records` is its database side, one
@@ -44,6 +45,7 @@ from handover.lifecycle.rules import (
     wrap_up_note,
     wrap_up_reason,
 )
+from handover.lifecycle.supervision import Supervision
 
 __all__ = [
     "ALLOWED",
@@ -69,6 +71,7 @@ __all__ = [
     "Outcome",
     "State",
     "Status",
+    "Supervision",
     "Transition",
     "TransitionRefused",
     "WrapUp",

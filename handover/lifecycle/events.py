@@ -67,20 +67,23 @@ class ConversationQueued(ConversationEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class ConversationAssigned(ConversationEvent):
-    """An agent accepted the conversation from the queue."""
+    """An agent accepted the conversation from the queue, or a supervisor (`by`) gave it to them."""
 
     agent: str
     agent_name: str
+    by: str | None = None  # the supervisor who gave it, if the agent did not accept it
 
 
 @dataclass(frozen=True, kw_only=True)
 class ConversationTransferred(ConversationEvent):
-    """The agent passed it on: to another agent (`to_agent`) or to a skill's queue."""
+    """The agent passed it on: to another agent (`to_agent`) or to a skill's queue; or a
+    supervisor (`by`) moved it from `from_agent` to `to_agent`."""
 
     from_agent: str
     to_agent: str | None = None
     to_agent_name: str | None = None
     to_skill: str | None = None
+    by: str | None = None  # the supervisor who moved it, if `from_agent` did not pass it on
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,6 +132,8 @@ class ConversationReopened(ConversationEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class ConversationRated(ConversationEvent):
-    """The customer rated the episode that ended (1-5); a second rating replaces the first."""
+    """The customer rated the episode that ended (1-5); a second rating replaces the first.
+    `agent` had the episode when it ended, if anyone did."""
 
     score: int
+    agent: str | None = None

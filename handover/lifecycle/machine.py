@@ -41,6 +41,7 @@ from handover.lifecycle.events import (
 )
 from handover.lifecycle.records import Status
 from handover.lifecycle.rules import NoRoom, NotYours, Transition, TransitionRefused, check
+from handover.lifecycle.supervision import Supervision
 from handover.lifecycle.undo import UNDO_CAPACITY, Undo, back_to_agent, back_to_queue
 from handover.state import Owner, Ownership, StateStore
 
@@ -70,8 +71,8 @@ def name_of(agent: AgentLike) -> str:
 
 
 @dataclass
-class Lifecycle:
-    """The only place a conversation changes state."""
+class Lifecycle(Supervision):
+    """The only place a conversation changes state (supervisors' transitions: `Supervision`)."""
 
     store: StateStore
     db: Database

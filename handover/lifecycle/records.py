@@ -145,9 +145,16 @@ def queued(
 
 
 def assigned(
-    session: Session, *, conversation_id: str, at: datetime, agent: str, agent_name: str
+    session: Session,
+    *,
+    conversation_id: str,
+    at: datetime,
+    agent: str,
+    agent_name: str,
+    by: str | None = None,
 ) -> ConversationAssigned:
-    """queued -> assigned(agent); the handover is accepted."""
+    """queued -> assigned(agent); the handover is accepted (by the agent, or for them by the
+    supervisor `by`)."""
     conversation = _move(session, Transition.ACCEPT, conversation_id, at, agent_username=agent)
     episode = _handover(session, conversation, reason=conversation.reason, accepted_by=agent)
     return ConversationAssigned(
@@ -156,6 +163,7 @@ def assigned(
         at=at,
         agent=agent,
         agent_name=agent_name,
+        by=by,
     )
 
 
@@ -168,9 +176,11 @@ def transferred(
     to_agent: str | None = None,
     to_agent_name: str | None = None,
     to_skill: str | None = None,
+    by: str | None = None,
 ) -> ConversationTransferred:
     """assigned(from_agent) -> assigned(to_agent), or -> queued for `to_skill`. The handover
-    ends and the next begins: accepted at once by the agent named."""
+    ends and the next begins: accepted at once by the agent named. `by` names the supervisor
+    who moved it, when from_agent did not."""
     if (to_agent is None) == (to_skill is None):
         raise ValueError("a transfer goes to an agent or to a skill")
     if to_agent is not None:
@@ -192,9 +202,8 @@ def transferred(
             skill=to_skill,
         )
     crud.end_handover(session, conversation_id=conversation_id, outcome="requeued")
-    episode = _handover(
-        session, conversation, reason=f"transfer to {to_agent or to_skill}", accepted_by=to_agent
-    )
+    reason = f"transfer to {to_agent or to_skill}" + (f" by {by}" if by else "")
+    episode = _handover(session, conversation, reason=reason, accepted_by=to_agent)
     return ConversationTransferred(
         conversation_id=conversation_id,
         episode=episode.number,
@@ -203,6 +212,7 @@ def transferred(
         to_agent=to_agent,
         to_agent_name=to_agent_name,
         to_skill=to_skill,
+        by=by,
     )
 
 
@@ -282,7 +292,11 @@ def rated(session: Session, *, conversation_id: str, at: datetime, score: int) -
         score=score,
     )
     return ConversationRated(
-        conversation_id=conversation_id, episode=episode.number, at=at, score=score
+        conversation_id=conversation_id,
+        episode=episode.number,
+        at=at,
+        score=score,
+        agent=episode.agent_username,
     )
 
 

@@ -1,4 +1,5 @@
-"""Namespace `/agent`: live events for authenticated agents only."""
+"""Namespace `/agent`: live events for authenticated agents only; supervisors' and admins'
+sockets also join the room `supervisors` (`overview_changed`, sockets/notify.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from handover.agent_sessions import signed_in_with
 from handover.customer_input import Refused
 from handover.ids import is_session_id
 from handover.lifecycle import wrap_up_note, wrap_up_reason
+from handover.models import SUPERVISING_ROLES
 from handover.service import Hub
 from handover.sockets.base import GuardedNamespace
+from handover.sockets.notify import SUPERVISORS, nudge_supervisors
 
 NAMESPACE = "/agent"
 
@@ -57,12 +60,16 @@ class AgentNamespace(GuardedNamespace):
         await self.enter_room(sid, session_room(claims.session_id))
         await self.enter_room(sid, "agents")
         await self.enter_room(sid, f"agent:{agent.username}")
+        if agent.role in SUPERVISING_ROLES:  # a role changed later counts from the next connect
+            await self.enter_room(sid, SUPERVISORS)
         self.hub.presence.connected(agent.username)
+        await nudge_supervisors(self.hub.outbox)  # signing in set them online
 
     async def on_disconnect(self, sid: str) -> None:
         session = await self.get_session(sid)
         if session and session.get("agent"):
             self.hub.presence.disconnected(session["agent"])
+            await nudge_supervisors(self.hub.outbox)  # signing out sets them offline
 
     async def on_typing(self, sid: str, data: Any = None) -> None:
         session = await self.get_session(sid)

@@ -2,8 +2,12 @@
 
 Customers get `handover_status` (`{state, agent_name?, position?, estimated_wait_seconds?,
 outcome?}`) and the gateway's own lines as `bot_uttered` with `custom.sender = "system"`;
-agents get `handover_requested`, `queue_updated`, `conversation_transferred` and
-`conversation_closed` (docs/handover.md lists the payloads).
+agents get `handover_requested`, `queue_updated`, `conversation_transferred`,
+`conversation_closed` and `conversation_rated` (docs/handover.md lists the payloads).
+An agent whose chat a supervisor moved to someone else gets `conversation_reassigned`
+(`{conversation_id, to_agent, by}`) and `queue_updated`, on which consoles refresh their chats.
+Supervisors' sockets, in the room `supervisors`, get `overview_changed` (`{}`) whenever the
+queue, an agent's chats or an agent's presence changes: a nudge to fetch the overview again.
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ from handover.lifecycle import (
     ConversationAssigned,
     ConversationClosed,
     ConversationEnded,
+    ConversationEvent,
     ConversationExpired,
     ConversationHandedBack,
     ConversationQueued,
+    ConversationRated,
     ConversationReopened,
     ConversationRequeued,
     ConversationTransferred,
@@ -22,6 +28,23 @@ from handover.lifecycle import (
     State,
 )
 from handover.sockets.outbox import Outbox
+
+SUPERVISORS = "supervisors"  # the room of supervisors' and admins' sockets on /agent
+OVERVIEW_CHANGED = "overview_changed"
+# The transitions that change the queue or an agent's chats: what supervisors watch.
+WATCHED = (
+    ConversationQueued,
+    ConversationAssigned,
+    ConversationTransferred,
+    ConversationHandedBack,
+    ConversationRequeued,
+    ConversationClosed,
+)
+
+
+async def nudge_supervisors(outbox: Outbox) -> None:
+    """Tell supervisors' consoles to fetch the overview again (it carries nothing itself)."""
+    await outbox.sio.emit(OVERVIEW_CHANGED, {}, room=SUPERVISORS, namespace="/agent")
 
 
 class Notifier:
@@ -38,6 +61,9 @@ class Notifier:
         bus.subscribe(ConversationRequeued, self.requeued)
         bus.subscribe(ConversationClosed, self.closed)
         bus.subscribe(ConversationReopened, self.reopened)
+        bus.subscribe(ConversationRated, self.rated)
+        for kind in WATCHED:  # after the others: supervisors look once people were told
+            bus.subscribe(kind, self.overview_changed)
 
     async def queued(self, event: ConversationQueued) -> None:
         announced = {
@@ -56,6 +82,9 @@ class Notifier:
             status = {"state": "assigned", "agent_name": event.agent_name}
             await self.outbox.to_customer(cid, "handover_status", status)
         await self.outbox.queue_changed()
+        if event.by is not None:  # a supervisor gave it: the agent's console opens it
+            given = {"conversation_id": cid, "by": event.by}
+            await self.outbox.to_agents("conversation_transferred", given, agent=event.agent)
 
     async def transferred(self, event: ConversationTransferred) -> None:
         cid = event.conversation_id
@@ -69,6 +98,17 @@ class Notifier:
         await self.outbox.to_customer(cid, "handover_status", status)
         moved = {"conversation_id": cid}
         await self.outbox.to_agents("conversation_transferred", moved, agent=event.to_agent)
+        if event.by is not None:
+            await self.taken_away(event)
+
+    async def taken_away(self, event: ConversationTransferred) -> None:
+        """The agent a supervisor took the chat from hears it, and their console (which
+        refreshes its chats on `queue_updated`) lets it go."""
+        taken = {"conversation_id": event.conversation_id, "to_agent": event.to_agent,
+                 "by": event.by}  # fmt: skip
+        await self.outbox.to_agents("conversation_reassigned", taken, agent=event.from_agent)
+        size = len(await self.outbox.store.queue())
+        await self.outbox.to_agents("queue_updated", {"size": size}, agent=event.from_agent)
 
     async def handed_back(self, event: ConversationHandedBack) -> None:
         await self.outbox.to_customer(event.conversation_id, "handover_status", {"state": "bot"})
@@ -102,3 +142,14 @@ class Notifier:
 
     async def reopened(self, event: ConversationReopened) -> None:
         await self.outbox.to_customer(event.conversation_id, "handover_status", {"state": "bot"})
+
+    async def rated(self, event: ConversationRated) -> None:
+        """The agent who had the contact sees the customer's score (and nobody else does)."""
+        if event.agent is None:
+            return
+        rating = {"conversation_id": event.conversation_id, "episode": event.episode,
+                  "score": event.score}  # fmt: skip
+        await self.outbox.to_agents("conversation_rated", rating, agent=event.agent)
+
+    async def overview_changed(self, event: ConversationEvent) -> None:
+        await nudge_supervisors(self.outbox)

@@ -2,15 +2,9 @@
    Every text is set with textContent: nothing a customer or the bot wrote becomes HTML. */
 (function () {
   "use strict";
-  var TOKEN_KEY = "nimbus-agent-token";
-  // Access tokens live 15 minutes by default: ask for the next one this long before the end.
-  var REFRESH_MARGIN_SECONDS = 60;
-  var REASONS = {
-    customer_request: "Asked for a person", repeated_fallback: "Bot did not understand twice",
-    out_of_scope: "Out of scope", failed_verification: "Verification failed",
-    backend_failure: "Back-end failure", order_not_found: "Order not found",
-    sensitive_topic: "Complaint / upset customer"
-  };
+  var session = window.NimbusAgent;  // agent-session.js: the sign-in, the API, DOM helpers
+  var api = session.api, el = session.el, clear = session.clear, minutes = session.minutes;
+  var REASONS = session.REASONS;
   var SKILLS = ["billing", "network", "orders", "accounts", "general"];
   var OUTCOMES = {
     resolved_by_bot: "Ended with the assistant", resolved_by_agent: "Closed by an agent",
@@ -19,26 +13,16 @@
   var WRAP_UPS = { resolved: "resolved", not_resolved: "not resolved", duplicate: "duplicate", spam: "spam" };
   var IDLE_TEXT = "Open one of your chats, or accept one from the queue.";
   var $ = function (id) { return document.getElementById(id); };
-  var token = window.sessionStorage.getItem(TOKEN_KEY);
-  var me = null, socket = null, canned = [], team = [], refreshTimer = null;
+  var me = null, socket = null, canned = [], team = [];
   var queue = [], queueFetchedAt = 0;
   var chats = {};  // conversation id -> {item, detail, unread, note}
   var active = null;
   var unseen = 0;
+  // Panels kept in their own files (notes and labels, past contacts) plug in here: each may
+  // have opened(id, detail) called once a chat's packet is shown, and closed() when it goes.
+  var panels = [];
 
-  function el(name, attrs, text) {
-    var node = document.createElement(name);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
   function notice(text) { $("notice").textContent = text; }
-  function minutes(seconds) {
-    if (seconds === null || seconds === undefined) return "–";
-    var m = Math.floor(seconds / 60), s = Math.floor(seconds % 60);
-    return m + ":" + (s < 10 ? "0" : "") + s;
-  }
   function customerName(item) {
     var profile = item.customer || item.profile;
     return (profile && profile.name) || "Unverified customer";
@@ -48,36 +32,8 @@
     return name ? name.split(" ")[0] : "there";
   }
 
-  function api(method, path, body) {
-    var options = { method: method, headers: { Authorization: "Bearer " + token } };
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    return fetch(path, options).then(function (response) {
-      if (response.status === 401) { signOut("Your session has expired: please sign in again."); throw new Error("signed out"); }
-      if (response.status === 204) return null;
-      return response.json().then(function (data) {
-        if (!response.ok) {
-          var error = new Error(explain(data));
-          error.status = response.status;
-          throw error;
-        }
-        return data;
-      });
-    });
-  }
-  // FastAPI's 422 lists the refused fields: name them rather than saying "refused".
-  function explain(data) {
-    if (data && typeof data.detail === "string") return data.detail;
-    if (data && Array.isArray(data.detail) && data.detail.length) {
-      return data.detail.map(function (problem) {
-        var where = (problem.loc || []).filter(function (part) { return part !== "body"; }).join(".");
-        return (where ? where + ": " : "") + problem.msg;
-      }).join("; ");
-    }
-    return "the request was refused";
-  }
+  session.on("signedOut", function () { signOut("Your session has expired: please sign in again."); });
+  session.on("notice", notice);
   function failed(error) { if (error.message !== "signed out") notice("Could not do that: " + error.message); }
 
   // -- signing in and out ------------------------------------------------------------------
@@ -93,36 +49,17 @@
           if (response.status === 429) throw new Error("Too many attempts: try again in " + (response.headers.get("Retry-After") || "a few") + " seconds.");
           throw new Error(response.status === 401 ? "Wrong username or password." : "Sign-in failed.");
         }
-        keep(data);
+        session.keep(data);
         $("password").value = "";
         begin();
       });
     }).catch(function (error) { $("login-error").textContent = error.message; });
   });
-  // A new access token: keep it, and ask for the next one before it expires.
-  function keep(data) {
-    token = data.token;
-    window.sessionStorage.setItem(TOKEN_KEY, token);
-    window.clearTimeout(refreshTimer);
-    var wait = Math.max(5, data.expires_in - REFRESH_MARGIN_SECONDS);
-    refreshTimer = window.setTimeout(function () {
-      refresh().catch(function (error) {
-        if (error.message === "signed out") return;
-        notice("Could not renew your session: retrying.");
-        keep({ token: token, expires_in: REFRESH_MARGIN_SECONDS + 10 });
-      });
-    }, wait * 1000);
-  }
-  function refresh() {
-    return api("POST", "/api/agent/refresh").then(keep);
-  }
   function signOut(message) {
-    window.clearTimeout(refreshTimer);
-    if (token) fetch("/api/agent/logout", { method: "POST", headers: { Authorization: "Bearer " + token } });
+    session.forget(true);
     if (socket) socket.disconnect();
-    token = null; me = null; chats = {};
+    me = null; chats = {};
     closePanel(IDLE_TEXT);
-    window.sessionStorage.removeItem(TOKEN_KEY);
     $("desk").hidden = true; $("me").hidden = true; $("login-view").hidden = false;
     notice(message || "");
   }
@@ -135,18 +72,19 @@
 
   function start() {
     // After a reload the token's end is unknown: a fresh one tells it (and 401 means sign in).
-    refresh().then(begin).catch(failed);
+    session.refresh().then(begin).catch(failed);
   }
   function begin() {
     api("GET", "/api/agent/me").then(function (agent) {
       me = agent;
       $("login-view").hidden = true; $("desk").hidden = false; $("me").hidden = false;
       $("me-name").textContent = agent.display_name || agent.username;
+      $("supervisor-link").hidden = ["supervisor", "admin"].indexOf(agent.role) < 0;
       $("status").value = agent.status === "away" ? "away" : "online";
       if (agent.status === "offline") api("POST", "/api/agent/status", { status: "online" }).catch(failed);
       $("notify-enable").hidden = !("Notification" in window) || Notification.permission !== "default";
       connect();
-      refreshQueue(); refreshChats();
+      refreshQueue(); refreshChats(); refreshClosed();
       api("GET", "/api/agent/canned-responses").then(function (list) { canned = list; renderCanned(); }).catch(failed);
     }).catch(failed);
   }
@@ -157,7 +95,7 @@
   // -- live events --------------------------------------------------------------------------
   function connect() {
     // A function, so that reconnections present the latest token, not the first one.
-    socket = window.io("/agent", { transports: ["websocket"], auth: function (cb) { cb({ token: token }); } });
+    socket = window.io("/agent", { transports: ["websocket"], auth: function (cb) { cb({ token: session.token() }); } });
     socket.on("connect_error", function (error) {
       if (error.message === "authentication failed") signOut("Please sign in again.");
     });
@@ -166,6 +104,7 @@
     socket.on("queue_updated", function () { refreshQueue(); refreshChats(); });
     socket.on("handover_requested", function (data) {
       if (!serves(data.skill)) return;
+      if ($("status").value === "online") chime();
       announce("New chat waiting" + (data.reason ? " (" + (REASONS[data.reason] || data.reason) + ")" : "") +
                (data.summary ? ": " + data.summary : "."));
     });
@@ -197,8 +136,15 @@
       var wasOpen = data.conversation_id === active;
       delete chats[data.conversation_id];
       if (wasOpen) closePanel(text);
-      renderChats();
+      renderChats(); refreshClosed();
       if (data.by === "customer" || wasOpen) announce(text);
+    });
+    socket.on("conversation_reassigned", function (data) {
+      announce("A supervisor gave your chat to " + data.to_agent + ".");
+    });
+    socket.on("conversation_rated", function (data) {
+      refreshClosed();
+      notice("A customer rated your chat " + data.score + " / 5.");
     });
     socket.on("customer_left", function (data) {
       var chat = chats[data.conversation_id];
@@ -242,7 +188,11 @@
       var wait = el("div", { class: "meta wait", "data-waiting": item.waiting_seconds }, "Waiting " + minutes(item.waiting_seconds));
       li.append(wait);
       if (item.summary) li.append(el("div", { class: "meta" }, item.summary));
-      var accept = el("button", { type: "button", "aria-label": "Accept chat with " + customerName(item) }, "Accept");
+      // What the customer said last, before accepting (stored redacted, cut by the gateway).
+      if (item.last_message) li.append(el("p", { class: "said", title: "The customer's last message" }, "“" + item.last_message.text + "”"));
+      var first = list.childNodes.length === 0;
+      var accept = el("button", { type: "button", "aria-label": "Accept chat with " + customerName(item),
+                                  "aria-keyshortcuts": first ? "Alt+A" : "" }, first ? "Accept (Alt+A)" : "Accept");
       accept.addEventListener("click", function () { acceptChat(item.conversation_id); });
       li.append(accept);
       list.append(li);
@@ -263,6 +213,75 @@
       notice("Could not accept: " + error.message + ".");
       refreshQueue();
     });
+  }
+
+  // -- a sound when a chat starts waiting -----------------------------------------------------
+  // Made with Web Audio (no file to fetch); the agent's choice is kept in this browser.
+  var SOUND_KEY = "nimbus-console-sound";
+  var audio = null;
+  function soundOn() { return window.localStorage.getItem(SOUND_KEY) !== "off"; }
+  function showSound() {
+    $("sound").textContent = soundOn() ? "Sound on" : "Sound off";
+    $("sound").setAttribute("aria-pressed", soundOn() ? "true" : "false");
+  }
+  $("sound").addEventListener("click", function () {
+    window.localStorage.setItem(SOUND_KEY, soundOn() ? "off" : "on");
+    showSound();
+    if (soundOn()) chime();
+  });
+  showSound();
+  function chime() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!soundOn() || !Context) return;
+    try {
+      audio = audio || new Context();
+      if (audio.state === "suspended") audio.resume();
+      var tone = audio.createOscillator(), volume = audio.createGain(), now = audio.currentTime;
+      tone.frequency.value = 880;
+      volume.gain.setValueAtTime(0.2, now);
+      volume.gain.exponentialRampToValueAtTime(0.001, now + 0.35);
+      tone.connect(volume); volume.connect(audio.destination);
+      tone.start(now); tone.stop(now + 0.35);
+    } catch (error) { /* no audio output: the notice and the title still tell */ }
+  }
+  // Browsers start audio only after a click or a key: any one on the page will do.
+  document.addEventListener("pointerdown", function () { if (audio && audio.state === "suspended") audio.resume(); });
+
+  // -- keyboard: accept, next chat, close -----------------------------------------------------
+  document.addEventListener("keydown", function (event) {
+    if (!event.altKey || event.ctrlKey || event.metaKey || !me || $("close-dialog").open) return;
+    // event.code: the key's place, whatever the layout or the character Alt makes on a Mac.
+    if (event.code === "KeyA") {
+      event.preventDefault();
+      if (queue.length) acceptChat(queue[0].conversation_id);
+      else notice("Nobody is waiting.");
+    } else if (event.code === "KeyN") {
+      event.preventDefault();
+      var ids = Object.keys(chats);
+      if (!ids.length) { notice("No chats yet: accept one from the queue."); return; }
+      openChat(ids[(ids.indexOf(active) + 1) % ids.length]);
+    } else if (event.code === "KeyC") {
+      event.preventDefault();
+      if (active) $("close").click();
+    }
+  });
+
+  // -- closed recently, with the customer's rating once given -------------------------------
+  function refreshClosed() {
+    return api("GET", "/api/agent/closed").then(function (data) {
+      var list = clear($("closed"));
+      $("closed-empty").hidden = data.items.length > 0;
+      data.items.forEach(function (e) {
+        var li = el("li");
+        li.append(el("span", { class: "who" }, customerName(e) + " "));
+        var parts = [OUTCOMES[e.outcome] || e.outcome];
+        if (e.reason) parts.push(WRAP_UPS[e.reason] || e.reason);
+        if (e.ended_at) parts.push(new Date(e.ended_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+        parts.push(e.satisfaction === null || e.satisfaction === undefined ? "not rated yet" : "rated " + e.satisfaction + " / 5");
+        li.append(el("div", { class: "meta" }, parts.join(" · ")));
+        list.append(li);
+      });
+    }).catch(failed);
   }
 
   // -- my chats ------------------------------------------------------------------------------
@@ -314,6 +333,7 @@
       $("chat-state").textContent = chat.note || ("Waited " + minutes(detail.waited_seconds) + " before you took it.");
       $("customer-typing").textContent = "";
       renderTranscript(); renderContext(detail); renderChats(); refreshTeam(); loadSuggestion(id);
+      panels.forEach(function (panel) { if (panel.opened) panel.opened(id, detail); });
       $("reply-text").focus();
     }).catch(failed);
   }
@@ -328,6 +348,7 @@
     clear(document.querySelector("#intents tbody"));
     box.value = ""; box.disabled = true; $("reply-send").disabled = true;
     showSuggestion(null);
+    panels.forEach(function (panel) { if (panel.closed) panel.closed(); });
     if ($("close-dialog").open) $("close-dialog").close();
   }
 
@@ -525,6 +546,7 @@
       delete chats[id];
       if (active === id) closePanel(message);
       renderChats();
+      if (action === "close") refreshClosed();
     });
   }
   $("transfer").addEventListener("click", function () {
@@ -575,5 +597,12 @@
     });
   });
 
-  if (token) start();
+  // What the panels may use: the signed-in API, the DOM helpers, who is signed in, which chat
+  // is open (a panel's late answer for a chat no longer open must be dropped).
+  window.NimbusConsole = {
+    api: api, el: el, clear: clear, notice: notice, failed: failed,
+    me: function () { return me; }, active: function () { return active; },
+    plug: function (panel) { panels.push(panel); }
+  };
+  if (session.token()) start();
 })();

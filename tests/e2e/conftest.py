@@ -32,12 +32,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-AGENTS = {"ada": "correct-horse-1", "bob": "correct-horse-2"}
+AGENTS = {"ada": "correct-horse-1", "bob": "correct-horse-2", "sue": "correct-horse-3"}
+ROLES = {"sue": "supervisor"}  # the others are agents
 
 
-def create_agent(database_url: str, name: str, password: str) -> None:
+def create_agent(database_url: str, name: str, password: str, role: str = "agent") -> None:
     subprocess.run(
-        [sys.executable, "-m", "handover", "create-agent", name, "--password", password],
+        [sys.executable, "-m", "handover", "create-agent", name, "--password", password,
+         "--role", role],
         cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url}, check=True,
         capture_output=True, timeout=120,
     )  # fmt: skip
@@ -49,7 +51,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         pytest.fail("no trained model: `make test` trains it before running the tests")
     database_url = f"sqlite:///{tmp_path_factory.mktemp('gateway')}/handover.db"
     for name, password in AGENTS.items():
-        create_agent(database_url, name, password)
+        create_agent(database_url, name, password, ROLES.get(name, "agent"))
     # A fresh action token: only the stack's own wiring (endpoints file, environment) knows it.
     bot = BotSettings(
         rasa_port=free_port(),

@@ -240,14 +240,15 @@ PASSWORD = "long-enough-1"
 
 @pytest.fixture
 def short_tokens(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """A gateway whose access tokens live 6 s (the console renews them after 5), and its
-    database; the Rasa URL answers nothing: no customer talks here."""
+    """A gateway whose access tokens live 12 s (the console renews them after 5: its shortest
+    wait, which leaves a busy machine 7 s to answer), and its database; the Rasa URL answers
+    nothing: no customer talks here."""
     database = f"sqlite:///{tmp_path}/console.db"
     migrate(database)
     with session_scope(session_factory(make_engine(database))) as session:
         crud.create_agent(session, username="kim", password=PASSWORD, skills=[], capacity=2)
     config = HandoverSettings(
-        database_url=database, rasa_url="http://127.0.0.1:9", access_token_ttl_seconds=6
+        database_url=database, rasa_url="http://127.0.0.1:9", access_token_ttl_seconds=12
     )
     with served(create_app(config)) as url:
         yield url, database

@@ -200,3 +200,26 @@ def test_a_bad_canned_responses_file_is_refused_with_the_reason(
     path.write_text(content)
     with pytest.raises(CannedResponsesError, match=complaint):
         load_canned_responses(path)
+
+
+def test_the_queue_previews_what_the_customer_said_last_redacted_and_cut(
+    client: TestClient, database: str
+) -> None:
+    gene = login(client, "gene")
+    queue_billing_chat(client)
+    assert client.get("/api/queue", headers=gene).json()["items"][0]["last_message"] is None
+    with session_scope(session_factory(make_engine(database))) as session:
+        for text in ("first words", "born 14/03/1985 " + "and so on " * 30):
+            crud.add_message(session, conversation_id="chat-for-gene", sender="user", text=text)
+        crud.add_message(session, conversation_id="chat-for-gene", sender="bot", text="bot line")
+
+    (item,) = client.get("/api/queue", headers=gene).json()["items"]
+
+    preview = item["last_message"]["text"]
+    assert preview.startswith("born [date of birth] and so on") and preview.endswith("…")
+    assert len(preview) <= 160 and "1985" not in preview
+
+
+def test_the_closed_list_needs_a_signed_in_agent(client: TestClient) -> None:
+    assert client.get("/api/agent/closed").status_code == 401
+    assert client.get("/api/agent/closed", headers=login(client, "gene")).json() == {"items": []}

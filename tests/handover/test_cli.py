@@ -94,13 +94,17 @@ def test_demo_agent_only_on_a_development_database_without_agents(
     fresh_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["demo-agent"]) == 0
-    assert "sign in to the console as demo" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "sign in to the console as demo / demo-agent-password" in said
+    assert "sign in to the console as lead / demo-supervisor-password" in said
     assert main(["demo-agent"]) == 0  # already there: nothing to do, nothing said
     assert capsys.readouterr().out == ""
     engine = make_engine(fresh_url)
     with session_factory(engine)() as session:
-        assert [a.username for a in crud.list_agents(session)] == ["demo"]
+        roles = {a.username: a.role for a in crud.list_agents(session)}
+        assert roles == {"demo": "agent", "lead": "supervisor"}
         assert crud.authenticate(session, username="demo", password="demo-agent-password")
+        assert crud.authenticate(session, username="lead", password="demo-supervisor-password")
     engine.dispose()
 
     monkeypatch.setenv("SWITCHBOARD_ENVIRONMENT", "production")

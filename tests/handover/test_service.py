@@ -92,9 +92,9 @@ async def test_a_ticket_after_a_lost_agent_names_the_agent_in_its_transcript(hub
     await queued(hub)
     await hub.lifecycle.accept("conv-1", ada)
     await hub.agent_message("conv-1", ada, "Let me check that for you.")
-    hub.presence.connected("ada")
-    hub.presence.disconnected("ada")
-    await requeue_after_grace(hub, "ada", gone_at=time.time())
+    # The watcher's round itself, not `presence.disconnected`: that would start a second round
+    # in the background, whose requeue could still be committing when the wait expires.
+    assert await requeue_after_grace(hub, "ada", gone_at=time.time()) == ["conv-1"]
     assert await expire_once(hub, now=time.time() + 61) == ["conv-1"]
 
     ((_, _, transcript),) = hub.opened_tickets
@@ -109,9 +109,8 @@ async def test_an_agent_gone_past_the_grace_period_loses_the_chat_to_the_queue_h
     await queued(hub, "conv-1")
     await hub.lifecycle.accept("conv-1", ada)
     await queued(hub, "conv-2")
-    hub.presence.connected("ada")
-    hub.presence.disconnected("ada")
-    await requeue_after_grace(hub, "ada", gone_at=time.time())
+    # One round, awaited (see the test above): `disconnected` would race it with another.
+    assert await requeue_after_grace(hub, "ada", gone_at=time.time()) == ["conv-1"]
     order = [o.conversation_id for o in await hub.store.queue()]
     assert order == ["conv-1", "conv-2"], "the requeued chat goes first"
     row = await hub.db(crud.get_conversation, conversation_id="conv-1")
@@ -318,3 +317,27 @@ async def test_a_shutdown_cancels_the_grace_periods_still_running(hub: Hub) -> N
 
     assert waiting.cancelled() and not presence._tasks
     assert (await hub.store.get("conv-1")).agent == "ada"
+
+
+@pytest.mark.parametrize(
+    ("signed", "verified", "kept"),
+    [
+        (None, "CUST-1", "CUST-1"),  # the bot's verification names the customer
+        ("CUST-9", None, "CUST-9"),  # an unverified hand-over keeps the site's signed id
+        ("CUST-9", "CUST-1", "CUST-9"),  # and a verified account does not replace it
+        (None, "", None),
+        (None, 42, None),  # not an id: nothing stored
+    ],
+)
+async def test_the_hand_over_keeps_the_customer_the_site_vouched_for(
+    hub: Hub, signed: str | None, verified: object, kept: str | None
+) -> None:
+    await agent(hub)
+    await hub.customer_joined("conv-1", customer_id=signed)
+    profile = {"profile": {"customer_id": verified}} if verified is not None else {}
+
+    answer = await hub.request_handover("conv-1", "customer_request", profile)
+
+    assert answer["status"] == "queued"
+    row = await hub.db(crud.get_conversation, conversation_id="conv-1")
+    assert row.customer_id == kept

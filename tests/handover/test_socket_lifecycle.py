@@ -293,3 +293,45 @@ async def test_only_the_agent_who_has_it_may_close_it(
     assert ended == {"error": "cannot close a conversation that has ended", "code": "not_allowed"}
     await bob.close()
     await client.close()
+
+
+async def test_the_rating_reaches_the_agent_who_had_the_chat_and_their_closed_list(
+    gateway: Gateway, tokens: dict[str, dict[str, str]]
+) -> None:
+    ada = await console(gateway, tokens, "ada")
+    bob = await console(gateway, tokens, "bob")
+    client, confirm = await with_ada(gateway, tokens)
+    cid = confirm["session_id"]
+    path = f"/api/conversations/{cid}/close"
+    assert (await rest(gateway, "POST", path, tokens["ada"], json={"reason": "resolved"}))[0] == 200
+
+    await client.emit("satisfaction", {"score": 5})
+
+    (told,) = await ada.wait("conversation_rated", cid)
+    assert told == {"conversation_id": cid, "episode": 1, "score": 5}
+    status, closed = await rest(gateway, "GET", "/api/agent/closed", tokens["ada"])
+    mine = [item for item in closed["items"] if item["conversation_id"] == cid]
+    assert status == 200 and [(i["reason"], i["satisfaction"]) for i in mine] == [("resolved", 5)]
+    _, theirs = await rest(gateway, "GET", "/api/agent/closed", tokens["bob"])
+    assert cid not in [item["conversation_id"] for item in theirs["items"]], "only one's own"
+    assert bob.of("conversation_rated") == [], "nobody else hears the score"
+    await ada.close()
+    await bob.close()
+    await client.close()
+
+
+async def test_a_rating_after_ending_with_the_bot_tells_no_agent(
+    gateway: Gateway, tokens: dict[str, dict[str, str]]
+) -> None:
+    ada = await console(gateway, tokens, "ada")
+    client, _ = await customer(gateway.url)
+    await client.emit("user_uttered", {"message": "hello"})
+    await client.wait("bot_uttered")
+    await client.sio.call("end_chat", {}, namespace="/")
+
+    await client.emit("satisfaction", {"score": 2})
+
+    assert await client.wait("satisfaction_saved") == [{"score": 2}]
+    assert ada.of("conversation_rated") == []
+    await ada.close()
+    await client.close()

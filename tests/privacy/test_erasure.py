@@ -19,7 +19,7 @@ from handover import crud
 from handover.config import HandoverSettings
 from handover.db import make_engine, migrate, session_factory, session_scope
 from handover.main import create_app
-from handover.models import Conversation
+from handover.models import Conversation, ConversationNote
 from handover.state import Owner, RedisStateStore
 from privacy import erasure, trackers
 from privacy.erasure import PrivacyStores
@@ -68,10 +68,17 @@ async def held(
         crud.add_ticket(
             session, conversation_id="jane-handover", reference=gateway_ticket.ticket_id
         )
+        # An agent's private notes and labels on her: her data too.
+        crud.add_note(session, conversation_id="jane-handover", agent_username="ada",
+                      text="Jane is moving house; born 14/03/1985")  # fmt: skip
+        crud.set_labels(session, conversation_id="jane-handover", labels=["moving"],
+                        added_by="ada")  # fmt: skip
         crud.add_message(session, conversation_id="jane-verified", sender="user", text="my bill")
         crud.add_message(session, conversation_id="jane-tried", sender="user", text="30000001")
         crud.upsert_conversation(session, conversation_id="khan-chat", customer_id=KHAN)
         crud.add_message(session, conversation_id="khan-chat", sender="user", text="hello")
+        crud.add_note(session, conversation_id="khan-chat", agent_username="ada", text="Khan's")
+        crud.set_labels(session, conversation_id="khan-chat", labels=["moving"], added_by="ada")
     add_events(tracker_store, "jane-verified", [_slot("customer_id", JANE)])
     add_events(tracker_store, "jane-tried", [_slot("account_number", JANE_ACCOUNT)])
     add_events(tracker_store, "jane-handover", [{"event": "user", "text": "agent"}])
@@ -100,6 +107,14 @@ async def test_export_holds_everything_found(held: Held) -> None:
         (2, None, None),
     ]
     assert episodes[0]["note"] == "Jane asked about her direct debit"
+    (note,) = by_id["jane-handover"]["notes"]
+    assert (note["agent_username"], note["text"], note["episode"]) == (
+        "ada", "Jane is moving house; born [date of birth]", 2,
+    )  # fmt: skip
+    assert [(x["label"], x["added_by"]) for x in by_id["jane-handover"]["labels"]] == [
+        ("moving", "ada")
+    ]
+    assert by_id["jane-tried"]["notes"] == by_id["jane-tried"]["labels"] == []
     assert set(data["tracker_store"]) == set(JANES)
     assert data["state_store"] == {
         "jane-handover": {"state": "queued", "agent": None, "skill": "billing"}
@@ -126,6 +141,8 @@ async def test_erase_then_export_leaves_nothing_and_the_receipt_lists_every_stor
             "handovers": 1,
             "tickets": 1,
             "episodes": 2,
+            "conversation_notes": 1,
+            "conversation_labels": 1,
             "conversations": 3,
         },
     }
@@ -143,6 +160,9 @@ async def test_erase_then_export_leaves_nothing_and_the_receipt_lists_every_stor
     assert trackers.events_of(tracker_store, ["khan-chat"])
     with session_scope(sessions) as session:
         assert list(session.execute(select(Conversation.id)).scalars()) == ["khan-chat"]
+        notes = session.execute(select(ConversationNote.conversation_id, ConversationNote.text))
+        assert [tuple(row) for row in notes] == [("khan-chat", "Khan's")]
+        assert crud.label_counts(session) == [("moving", 1)]
 
 
 async def test_erasure_can_run_again(held: Held) -> None:

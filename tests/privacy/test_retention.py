@@ -13,7 +13,14 @@ from sqlalchemy.orm import sessionmaker
 
 from handover import crud
 from handover.db import session_scope
-from handover.models import Conversation, Handover, Message, Ticket
+from handover.models import (
+    Conversation,
+    ConversationLabel,
+    ConversationNote,
+    Handover,
+    Message,
+    Ticket,
+)
 from privacy import retention, trackers
 from privacy.settings import PrivacySettings
 from tests.privacy.conftest import add_events
@@ -81,6 +88,30 @@ def test_what_is_older_than_the_period_is_deleted(history, sessions, tracker_sto
         "again"
     ]
     assert trackers.events_of(tracker_store, ["old-closed"]) == {}
+
+
+def test_old_notes_go_and_a_deleted_conversation_takes_its_notes_and_labels(
+    history, sessions, tracker_store
+) -> None:
+    with session_scope(sessions) as session:
+        written = [("long-bot", 100), ("long-bot", 5), ("old-closed", 100), ("old-queued", 95)]
+        for cid, days in written:
+            note = ConversationNote(
+                conversation_id=cid, agent_username="ada", text=f"{days} days ago",
+                created_at=ago(days),
+            )  # fmt: skip
+            session.add(note)
+        for cid in ("old-closed", "long-bot"):
+            crud.set_labels(session, conversation_id=cid, labels=["refund"], added_by="ada")
+
+    report = retention.purge(sessions, tracker_store, now=NOW, days=90)
+
+    assert report.notes == 3  # the two in conversations kept, and the closed one's
+    with session_scope(sessions) as session:
+        notes = session.execute(select(ConversationNote.conversation_id, ConversationNote.text))
+        assert [tuple(row) for row in notes] == [("long-bot", "5 days ago")]
+        labels = session.execute(select(ConversationLabel.conversation_id)).scalars().all()
+        assert labels == ["long-bot"], "labels stay with a conversation kept"
 
 
 def test_a_second_purge_finds_nothing(history, sessions, tracker_store) -> None:

@@ -30,6 +30,7 @@ from handover.config import HandoverSettings
 from handover.models import AgentRole, utcnow
 from handover.security import create_token
 from handover.sockets.agent import sign_out_sockets
+from handover.sockets.notify import nudge_supervisors
 
 router = APIRouter(
     prefix="/api/agent", tags=["agents"], dependencies=[CleanJsonBody], responses=AUTHENTICATED
@@ -155,6 +156,7 @@ async def me(agent: CurrentAgent) -> AgentView:
 async def set_status(body: StatusChange, agent: CurrentAgent, hub: HubDep) -> AgentView:
     """Online agents are offered new chats; away agents keep theirs but get no new ones."""
     changed = await hub.db(crud.set_agent_status, username=agent.username, status=body.status)
+    await nudge_supervisors(hub.outbox)  # their view shows who is online
     return view(changed)
 
 

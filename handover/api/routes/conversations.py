@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
@@ -40,6 +41,8 @@ logger = logging.getLogger(__name__)
 router = APIRouter(
     prefix="/api", tags=["conversations"], dependencies=[CleanJsonBody], responses=AUTHENTICATED
 )
+PREVIEW_CHARS = 160  # of the customer's last message, in the queue
+RECENT_HOURS = 12  # how far back an agent's list of closed contacts goes: about a shift
 # Every route about one conversation: its id is checked, and so is the caller's right to it.
 PER_CONVERSATION: dict[int | str, dict[str, Any]] = {
     403: FORBIDDEN,
@@ -166,9 +169,23 @@ async def _listed(hub: Hub, owner: Any) -> dict[str, Any]:
     }
 
 
+async def _last_words(hub: Hub, conversation_id: str) -> dict[str, Any] | None:
+    """The customer's latest message as stored (redacted), cut to a preview's length."""
+    found = await hub.db(
+        crud.list_messages, conversation_id=conversation_id, limit=1, sender="user"
+    )
+    if not found:
+        return None
+    text = found[0].text
+    if len(text) > PREVIEW_CHARS:
+        text = text[: PREVIEW_CHARS - 1].rstrip() + "…"
+    return {"text": text, "at": found[0].created_at.isoformat()}
+
+
 @router.get("/queue")
 async def queue(agent: CurrentAgent, hub: HubDep) -> dict[str, Any]:
-    """Conversations waiting for a person that this agent can take, first to serve first."""
+    """Conversations waiting for a person that this agent can take, first to serve first, each
+    with a preview of what the customer wrote last."""
     now = time.time()
     items = []
     for position, owner in enumerate(await hub.store.queue(), start=1):
@@ -176,7 +193,10 @@ async def queue(agent: CurrentAgent, hub: HubDep) -> dict[str, Any]:
             continue
         waiting = round(now - owner.queued_at) if owner.queued_at else None
         item = await _listed(hub, owner)
-        items.append({**item, "position": position, "waiting_seconds": waiting})
+        last = await _last_words(hub, owner.conversation_id)
+        items.append(
+            {**item, "position": position, "waiting_seconds": waiting, "last_message": last}
+        )
     return {"items": items}
 
 
@@ -186,6 +206,25 @@ async def my_conversations(agent: CurrentAgent, hub: HubDep) -> dict[str, Any]:
     items = []
     for owner in await hub.store.assigned_to(agent.username):
         items.append({**await _listed(hub, owner), "assigned_at": owner.assigned_at})
+    return {"items": items}
+
+
+@router.get("/agent/closed")
+async def recently_closed(agent: CurrentAgent, hub: HubDep) -> dict[str, Any]:
+    """The contacts this agent had when they ended, in the last `RECENT_HOURS`, the latest
+    first: how each ended and the customer's rating once given. Only their own."""
+    since = datetime.now(timezone.utc) - timedelta(hours=RECENT_HOURS)
+    found = await hub.db(crud.closed_by, agent_username=agent.username, since=since)
+    items = []
+    for episode, row in found:
+        profile = (row.context or {}).get("profile") or {}
+        items.append(
+            {
+                "conversation_id": row.id,
+                "customer": {"name": profile.get("name")} if profile.get("name") else None,
+                **_episode(episode),
+            }
+        )
     return {"items": items}
 
 
