@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Make sure Chromium is installed and Redis (127.0.0.1:6379) and PostgreSQL (127.0.0.1:5432,
-# database `test`) run: install them from Debian's packages and start them when they are absent.
+# Make sure Chromium is installed and Redis (127.0.0.1:6379), PostgreSQL (127.0.0.1:5432,
+# database `test`) and RabbitMQ (127.0.0.1:5672, guest/guest: tests/reporting/test_rabbitmq.py)
+# run: install them from Debian's packages and start them when they are absent.
 set -uo pipefail
 SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
 updated=
@@ -30,5 +31,14 @@ done
 if command -v psql >/dev/null; then
   psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='test'" 2>/dev/null | grep -q 1 \
     || psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE test" >/dev/null 2>&1 || true
+fi
+
+if ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
+  [ -x /usr/sbin/rabbitmq-server ] || apt_install rabbitmq-server
+  $SUDO service rabbitmq-server start >/dev/null 2>&1 || true
+  for _ in $(seq 60); do  # the Erlang VM takes a few seconds to listen
+    (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null && break
+    sleep 1
+  done
 fi
 exit 0

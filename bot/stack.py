@@ -23,6 +23,7 @@ import yaml
 from bot.settings import BotSettings
 from connectors.settings import ConnectorSettings
 from privacy.settings import tracker_store_endpoint
+from reporting.settings import event_broker_endpoint, reporting_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -30,11 +31,14 @@ VENV_BIN = Path(sys.executable).parent
 
 @dataclass
 class Process:
-    """One child process, its readiness URL, and its log lines prefixed with its name."""
+    """One child process, its readiness URL, and its log lines prefixed with its name.
+
+    Without a readiness URL (a process that serves nothing), running is being ready.
+    """
 
     name: str
     argv: list[str]
-    ready_url: str
+    ready_url: str | None
     env: dict[str, str] = field(default_factory=dict)
     popen: subprocess.Popen[bytes] | None = None
 
@@ -52,6 +56,8 @@ class Process:
             out.flush()
 
     def is_ready(self) -> bool:
+        if self.ready_url is None:
+            return self.exited() is None
         try:
             return requests.get(self.ready_url, timeout=2).ok
         except requests.RequestException:
@@ -80,6 +86,10 @@ class Stack:
         self.gateway_env = gateway_env or {}
         # For every process, e.g. where the action server and the tracker store keep their data.
         self.env = env or {}
+        # Where Rasa's events go for reports: one table, through RabbitMQ or not (reporting/).
+        self.reporting = reporting_settings(
+            {**self.env, **self.gateway_env}, environment=self.bot.environment
+        )
         self._endpoints = self._write_endpoints()
         self.processes = self._processes()
 
@@ -92,6 +102,8 @@ class Stack:
         }
         # Trackers persist, redacted (no date of birth or code): privacy/tracker_store.py.
         endpoints["tracker_store"] = tracker_store_endpoint({**self.env, **self.gateway_env})
+        # The store publishes what it saved, redacted, to this broker (privacy/tracker_store.py).
+        endpoints["event_broker"] = event_broker_endpoint(self.reporting)
         # mkstemp makes the file readable by its owner only: it holds the action token.
         handle, path = tempfile.mkstemp(prefix="endpoints-", suffix=".yml")
         with os.fdopen(handle, "w") as file:
@@ -116,7 +128,7 @@ class Stack:
         }
         cors = ["--cors", *self.bot.rasa_cors_origins] if self.bot.rasa_cors_origins else []
         rasa_status = f"{self.bot.rasa_url}/status?{urlencode({'token': self.bot.rasa_token})}"
-        return [
+        processes = [
             Process(
                 "mocks",
                 [sys.executable, "-m", "connectors.mocks"],
@@ -161,9 +173,21 @@ class Stack:
                     # The token the action server sends when it asks for a person.
                     "HANDOVER_BOT_TOKEN": self.backends.handover_token,
                     **self.gateway_env,
+                    # Purged and erased by the gateway: the table the broker writes.
+                    "REPORTING_EVENTS_URL": self.reporting.events_url,
                 },
             ),
         ]  # fmt: skip
+        if self.reporting.rabbitmq_url is not None:
+            # Through RabbitMQ, Rasa's events reach the table by this consumer.
+            reporting_env = {
+                "REPORTING_EVENTS_URL": self.reporting.events_url,
+                "REPORTING_RABBITMQ_URL": self.reporting.rabbitmq_url,
+                "REPORTING_RABBITMQ_QUEUE": self.reporting.rabbitmq_queue,
+            }
+            consumer = [sys.executable, "-m", "reporting", "consume"]
+            processes.append(Process("reporting", consumer, None, {**common, **reporting_env}))
+        return processes
 
     def start(self) -> None:
         """Start every process and wait until all answer; raise if one dies or is too slow."""

@@ -43,6 +43,8 @@ from privacy.redaction import pseudonym, redact, redactor
 from privacy.retention import keep_purging
 from privacy.settings import PrivacySettings
 from privacy.trackers import tracker_engine
+from reporting.broker_table import events_engine
+from reporting.settings import ReportingSettings
 
 logger = logging.getLogger(__name__)
 RASA_TIMEOUT_SECONDS = 30.0
@@ -137,6 +139,8 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
         tracker_store=tracker_engine(privacy.tracker_store_url),
         state=hub.store,
         crm=build_backends(backends).crm,
+        # Rasa's events as published for reports (reporting/): purged and erased here too.
+        rasa_events=events_engine(ReportingSettings().events_url),
     )
 
     @asynccontextmanager
@@ -155,6 +159,7 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
                 privacy_stores.tracker_store,
                 days=privacy.retention_days,
                 every_seconds=privacy.retention_check_seconds,
+                rasa_events=privacy_stores.rasa_events,
             )
         )
         yield

@@ -2,7 +2,7 @@
 (one per contact), messages, handovers, tickets, and agents' private notes and labels."""
 
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from sqlalchemy import (
     JSON,
@@ -45,6 +45,14 @@ EPISODE_OUTCOMES: tuple[EpisodeOutcome, ...] = (
     "resolved_by_bot", "resolved_by_agent", "ended_by_customer", "abandoned", "ticket",
 )  # fmt: skip
 WRAP_UP_REASONS: tuple[WrapUpReason, ...] = ("resolved", "not_resolved", "duplicate", "spam")
+# The queues agents serve (`Agent.skills` names some of them; none means all).
+SKILLS: tuple[str, ...] = ("billing", "network", "orders", "accounts", "general")
+# What `conversation_events` records: each lifecycle event, and an agent's first reply.
+EventKind = Literal[
+    "started", "queued", "assigned", "transferred", "handed_back", "requeued", "closed", "ended",
+    "expired", "reopened", "rated", "agent_replied",
+]  # fmt: skip
+EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
 MAX_NOTE_LENGTH = 1000
 # Agents' labels on a conversation: short lowercase slugs ("billing-dispute"), a few each.
 LABEL_PATTERN = r"^[a-z0-9][a-z0-9-]{0,31}$"
@@ -271,3 +279,44 @@ class ConversationLabel(Base):
     label = Column(String(32), nullable=False, index=True)
     added_by = Column(String(64), nullable=False)
     added_at = Column(UtcDateTime, nullable=False, default=utcnow)
+
+
+class RecordedEvent(Base):
+    """One lifecycle event of a conversation, or an agent's first reply, as reports count it
+    (`reporting.recorder` writes them; `reporting.events` says what each column holds).
+
+    Flat and free of text: identifiers, slugs, times and numbers only, so nothing here needs
+    redacting. `conversation_id` is not a foreign key: this append-only history is deleted
+    by age and by customer (retention, erasure) on its own terms, and its writes never wait
+    on the conversation's row.
+    """
+
+    __tablename__ = "conversation_events"
+    __table_args__ = (
+        _one_of("kind", EVENT_KINDS),
+        _one_of("outcome", EPISODE_OUTCOMES),
+        _one_of("wrap_up", WRAP_UP_REASONS),
+        CheckConstraint("score BETWEEN 1 AND 5", name="score"),
+        # Reports select a period, often of one kind, and follow a conversation or a customer.
+        Index("ix_conversation_events_at", "at"),
+        Index("ix_conversation_events_kind_at", "kind", "at"),
+        Index("ix_conversation_events_conversation_id_at", "conversation_id", "at"),
+        Index("ix_conversation_events_customer_id_at", "customer_id", "at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(128), nullable=False)
+    episode = Column(Integer, nullable=False)
+    kind = Column(String(16), nullable=False)
+    at = Column(UtcDateTime, nullable=False)
+    customer_id = Column(String(64))
+    language = Column(String(16))
+    channel = Column(String(16), nullable=False, default="socketio", server_default="socketio")
+    skill = Column(String(32))
+    reason = Column(String(32))  # why the bot asked for a person (a slug)
+    agent = Column(String(64))
+    to_agent = Column(String(64))  # a transfer's receiving agent
+    outcome = Column(String(24))
+    wrap_up = Column(String(16))
+    score = Column(Integer)
+    supervisor = Column(String(64))  # who assigned or moved it, when not the agent

@@ -14,6 +14,11 @@ import aiohttp
 
 from handover.texts import LANGUAGES
 
+# What Rasa records as the customers' messages' `input_channel` (its REST channel takes it from
+# the body): the channel they wrote on, the gateway's socket.io, not the REST hop to Rasa, so
+# that reports count conversations by channel (reporting/).
+INPUT_CHANNEL = "socketio"
+
 
 class RasaUnavailable(Exception):
     """Rasa did not answer, or answered with an error."""
@@ -58,7 +63,11 @@ class RasaClient:
         `language` is the one the customer's widget stated: Rasa puts the body's `metadata`
         on the message, where the bot's language decision reads it (actions/language.py).
         """
-        body: dict[str, Any] = {"sender": conversation_id, "message": text}
+        body: dict[str, Any] = {
+            "sender": conversation_id,
+            "message": text,
+            "input_channel": INPUT_CHANNEL,
+        }
         if language in LANGUAGES:
             body["metadata"] = {"language": language}
         return await self._request("POST", "/webhooks/rest/webhook", json=body) or []

@@ -36,6 +36,7 @@ from handover.lifecycle import (
     State,
     TransitionRefused,
 )
+from handover.models import SKILLS
 from handover.rasa import RasaClient, RasaUnavailable, bot_language, to_socketio
 from handover.ratelimit import RateLimiter
 from handover.sockets.notify import Notifier
@@ -44,6 +45,7 @@ from handover.state import Owner, StateStore
 from handover.texts import LANGUAGES, WITHOUT_THE_BOT, line
 from handover.views import message_view
 from handover.watchers import Presence, TicketDesk, TicketOpener
+from reporting.recorder import Recorder
 
 logger = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 5000
@@ -65,13 +67,14 @@ class Hub:
     open_ticket: TicketOpener
     # Shared with the agents' login limits; counts live in Redis when several gateways run.
     limiter: RateLimiter = field(default_factory=RateLimiter)
-    # Where the lifecycle's events go: more subscribers (reporting) may join at start-up.
+    # Where the lifecycle's events go: more subscribers may join at start-up.
     bus: EventBus = field(default_factory=EventBus)
     db: Database = field(init=False)
     outbox: Outbox = field(init=False)
     lifecycle: Lifecycle = field(init=False)
     presence: Presence = field(init=False)
     tickets: TicketDesk = field(init=False)
+    recorder: Recorder = field(init=False)
 
     def __post_init__(self) -> None:
         self.db = Database(self.sessions)
@@ -79,6 +82,9 @@ class Hub:
         self.lifecycle = Lifecycle(self.store, self.db, self.bus)
         self.presence = Presence(self.lifecycle, grace_seconds=self.settings.agent_grace_seconds)
         self.tickets = TicketDesk(self.open_ticket, self.outbox, self.history)
+        # First, reading the conversation's row while it is as the transition left it.
+        self.recorder = Recorder(self.db)
+        self.recorder.subscribe(self.bus)
         # In this order: the customer hears the status before the bot's hand-back answer.
         Notifier(self.outbox).subscribe(self.bus)
         self.bus.subscribe(ConversationHandedBack, self._bot_takes_back)
@@ -207,7 +213,7 @@ class Hub:
             await self.lifecycle.queue(
                 conversation_id,
                 reason=reason,
-                skill=str(context.get("skill") or "general"),
+                skill=queue_for(context.get("skill")),
                 vulnerable=bool(context.get("vulnerable")),
                 summary=context.get("summary"),
                 context=context,
@@ -230,7 +236,7 @@ class Hub:
         if owner.state != Owner.ASSIGNED or owner.agent != agent.username:
             raise NotYours()
         async with self.outbox.turns.take(conversation_id):  # after the bot's answer on its way
-            await self.db(
+            stored = await self.db(
                 crud.add_message,
                 conversation_id=conversation_id,
                 sender="agent",
@@ -240,6 +246,8 @@ class Hub:
             name = agent.display_name or agent.username
             payload = {"text": text, "custom": {"sender": "agent", "agent_name": name}}
             await self.outbox.to_customer(conversation_id, "bot_uttered", payload)
+            # First response time: the first reply of each assignment is recorded.
+            await self.recorder.agent_replied(conversation_id, agent.username, at=stored.created_at)
 
     async def transfer(
         self, conversation_id: str, agent: AgentLike, *, to_agent: str | None, to_skill: str | None
@@ -262,6 +270,16 @@ class Hub:
             logger.error("Rasa did not take the hand-back of %s: %s", cid, error)
             replies = [{"text": line(await self.outbox.language(cid), "handed_back")}]
         await self.bot_says(cid, replies)
+
+
+def queue_for(skill: object) -> str:
+    """The queue a hand-over waits in: the bot's skill if agents serve it, else `general` (an
+    unknown name would wait where nobody looks, or not fit its column)."""
+    if skill in SKILLS:
+        return str(skill)
+    if skill is not None:
+        logger.warning("hand-over for an unknown skill: queued for general")
+    return "general"
 
 
 def handback_events() -> list[dict[str, Any]]:

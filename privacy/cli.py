@@ -21,6 +21,8 @@ from handover.state import make_store
 from privacy import erasure
 from privacy.settings import PrivacySettings
 from privacy.trackers import tracker_engine
+from reporting.broker_table import events_engine
+from reporting.settings import ReportingSettings
 
 
 def add_parser(commands: Any) -> None:
@@ -54,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     migrate(config.database_url)
     engine = make_engine(config.database_url)
     trackers = tracker_engine(PrivacySettings().tracker_store_url)
+    rasa_events = events_engine(ReportingSettings().events_url)
     stores = erasure.PrivacyStores(
         sessions=session_factory(engine),
         tracker_store=trackers,
@@ -61,11 +64,13 @@ def run(args: argparse.Namespace) -> int:
         if config.redis_url
         else None,
         crm=build_backends(ConnectorSettings()).crm,
+        rasa_events=rasa_events,
     )
     try:
         result = asyncio.run(_call(stores, args))
     finally:
         engine.dispose()
         trackers.dispose()
+        rasa_events.dispose()
     print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
     return 0 if result.get("complete", True) else 1

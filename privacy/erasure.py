@@ -4,9 +4,12 @@ A customer is named by CRM customer id or by account number. Their conversations
 gateway linked to the customer id (handovers) and those whose Rasa tracker set the
 `customer_id` slot (verified) or the `account_number` slot to one of their accounts. Stores:
 
-- `gateway_database`: conversations, messages, handovers, ticket records, and agents' notes
-  and labels on them;
+- `gateway_database`: conversations, messages, handovers, ticket records, agents' notes
+  and labels on them, and their lifecycle events recorded for reports (`conversation_events`,
+  which also find conversations by the customer id they carry);
 - `tracker_store`: Rasa's tracker events of those conversations;
+- `rasa_events`: the same events as Rasa published them for reports (`reporting.broker_table`;
+  exported too, as they are a copy held apart);
 - `state_store`: queue and agent entries (queued or assigned conversations are closed);
 - `crm_tickets`: the CRM's tickets of the customer, and those the gateway opened for them.
 
@@ -38,12 +41,14 @@ from handover.models import (
     Episode,
     Handover,
     Message,
+    RecordedEvent,
     Ticket,
     utcnow,
 )
 from handover.state import Owner, StateStore
 from privacy import trackers
 from privacy.retention import delete_conversations
+from reporting import broker_table
 
 ACCOUNT_NUMBER = re.compile(r"3\d{7}")
 CUSTOMER_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -57,6 +62,7 @@ class PrivacyStores:
     tracker_store: Engine | None = None
     state: StateStore | None = None
     crm: CrmClient | None = None
+    rasa_events: Engine | None = None
 
 
 @dataclass
@@ -106,14 +112,21 @@ def _conversations(stores: PrivacyStores, subject: Subject) -> list[str]:
         with session_scope(stores.sessions) as session:
             query = select(Conversation.id).where(Conversation.customer_id == subject.customer_id)
             found.update(session.execute(query).scalars())
-    if stores.tracker_store is not None:
-        engine = stores.tracker_store
-        if subject.customer_id:
-            found |= trackers.senders_with_slot(
-                engine, name="customer_id", value=subject.customer_id
+            recorded = select(RecordedEvent.conversation_id).where(
+                RecordedEvent.customer_id == subject.customer_id
             )
+            found.update(session.execute(recorded.distinct()).scalars())
+    # Both hold the slots; the reports' copy may outlive a tracker (another store, restored).
+    for senders_with_slot, engine in (
+        (trackers.senders_with_slot, stores.tracker_store),
+        (broker_table.senders_with_slot, stores.rasa_events),
+    ):
+        if engine is None:
+            continue
+        if subject.customer_id:
+            found |= senders_with_slot(engine, name="customer_id", value=subject.customer_id)
         for account in subject.accounts:
-            found |= trackers.senders_with_slot(engine, name="account_number", value=account)
+            found |= senders_with_slot(engine, name="account_number", value=account)
     return sorted(found)
 
 
@@ -135,6 +148,7 @@ def _gateway_rows(session: Session, ids: list[str]) -> list[dict[str, Any]]:
             (Ticket, "tickets"),
             (ConversationNote, "notes"),
             (ConversationLabel, "labels"),
+            (RecordedEvent, "events"),
         ):
             query = select(table).where(table.conversation_id == conversation.id).order_by(table.id)
             record[key] = [_columns(row) for row in session.execute(query).scalars()]
@@ -180,6 +194,7 @@ async def export(
         "conversations": ids,
         "gateway_database": await asyncio.to_thread(gateway),
         "tracker_store": None,
+        "rasa_events": None,
         "state_store": None,
         "crm_tickets": None,
         "notes": subject.notes,
@@ -187,6 +202,10 @@ async def export(
     if stores.tracker_store is not None:
         data["tracker_store"] = await asyncio.to_thread(
             trackers.events_of, stores.tracker_store, ids
+        )
+    if stores.rasa_events is not None:
+        data["rasa_events"] = await asyncio.to_thread(
+            broker_table.events_of, stores.rasa_events, ids
         )
     if stores.state is not None:
         owners = [await stores.state.get(cid) for cid in ids]
@@ -252,6 +271,11 @@ async def erase(
     else:
         removed = await asyncio.to_thread(trackers.delete_senders, stores.tracker_store, ids)
         stores_receipt["tracker_store"] = {"events": removed}
+    if stores.rasa_events is None:
+        stores_receipt["rasa_events"] = "not configured"
+    else:
+        removed = await asyncio.to_thread(broker_table.delete_senders, stores.rasa_events, ids)
+        stores_receipt["rasa_events"] = {"events": removed}
 
     def gateway() -> dict[str, Any]:
         with session_scope(stores.sessions) as session:

@@ -3,7 +3,10 @@
 - gateway messages, and agents' notes, created before the cutoff;
 - conversations closed before the cutoff, and conversations the bot kept that started before
   it and have no message left, with their handovers, ticket records, notes and labels;
-- Rasa tracker events recorded before the cutoff.
+- Rasa tracker events recorded before the cutoff, and their copies published for reports
+  (`rasa_events`, `reporting.broker_table`);
+- lifecycle events recorded for reports (`conversation_events`) before the cutoff, and those
+  of the conversations deleted: KPIs cover the retention period, no longer.
 
 The gateway runs `keep_purging` in the background (every `PRIVACY_RETENTION_CHECK_SECONDS`).
 """
@@ -27,10 +30,12 @@ from handover.models import (
     Episode,
     Handover,
     Message,
+    RecordedEvent,
     Ticket,
     utcnow,
 )
 from privacy import trackers
+from reporting import broker_table
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +49,19 @@ class RetentionReport:
     conversations: int
     tracker_events: int
     notes: int = 0
+    conversation_events: int = 0  # recorded for reports, before the cutoff
+    rasa_events: int = 0  # Rasa's events published for reports
 
     @property
     def removed_anything(self) -> bool:
-        return bool(self.messages or self.conversations or self.tracker_events or self.notes)
+        return bool(
+            self.messages
+            or self.conversations
+            or self.tracker_events
+            or self.notes
+            or self.conversation_events
+            or self.rasa_events
+        )
 
 
 def purge_gateway(session: Session, *, cutoff: datetime) -> tuple[int, int, int]:
@@ -70,11 +84,13 @@ def purge_gateway(session: Session, *, cutoff: datetime) -> tuple[int, int, int]
 
 def delete_conversations(session: Session, ids: list[str]) -> dict[str, int]:
     """Delete conversations with their messages, handovers, ticket records, episodes (the
-    wrap-up notes and ratings), and agents' notes and labels; counts by table."""
+    wrap-up notes and ratings), agents' notes and labels, and the events recorded for reports;
+    counts by table."""
     counts = {}
     # Deleted here rather than by ON DELETE CASCADE so that the receipt counts them too.
     # Handovers and tickets point at episodes, so episodes go after them.
-    for table in (Message, Handover, Ticket, Episode, ConversationNote, ConversationLabel):
+    tables = (Message, Handover, Ticket, Episode, ConversationNote, ConversationLabel)
+    for table in (*tables, RecordedEvent):
         statement = delete(table).where(table.conversation_id.in_(ids))
         counts[table.__tablename__] = session.execute(statement).rowcount if ids else 0
     statement = delete(Conversation).where(Conversation.id.in_(ids))
@@ -83,7 +99,12 @@ def delete_conversations(session: Session, ids: list[str]) -> dict[str, int]:
 
 
 def purge(
-    sessions: sessionmaker, tracker_store: Engine | None, *, now: datetime, days: int
+    sessions: sessionmaker,
+    tracker_store: Engine | None,
+    *,
+    now: datetime,
+    days: int,
+    rasa_events: Engine | None = None,
 ) -> RetentionReport:
     """Delete what is older than `days` before `now` (timezone-aware) in every store."""
     if now.tzinfo is None:
@@ -92,21 +113,39 @@ def purge(
         raise ValueError("days must be at least 1")
     cutoff = now - timedelta(days=days)
     with session_scope(sessions) as session:
+        old_events = delete(RecordedEvent).where(RecordedEvent.at < cutoff)
+        recorded = session.execute(old_events).rowcount
         messages, conversations, notes = purge_gateway(session, cutoff=cutoff)
     events = 0
     if tracker_store is not None:
         events = trackers.delete_before(tracker_store, cutoff=cutoff.timestamp())
-    return RetentionReport(cutoff, messages, conversations, events, notes)
+    published = 0
+    if rasa_events is not None:
+        published = broker_table.delete_before(rasa_events, cutoff=cutoff.timestamp())
+    return RetentionReport(
+        cutoff,
+        messages,
+        conversations,
+        events,
+        notes,
+        conversation_events=recorded,
+        rasa_events=published,
+    )
 
 
 async def keep_purging(
-    sessions: sessionmaker, tracker_store: Engine | None, *, days: int, every_seconds: float
+    sessions: sessionmaker,
+    tracker_store: Engine | None,
+    *,
+    days: int,
+    every_seconds: float,
+    rasa_events: Engine | None = None,
 ) -> None:
     """Purge now, then every `every_seconds`, until cancelled."""
     while True:
         try:
             report = await asyncio.to_thread(
-                purge, sessions, tracker_store, now=utcnow(), days=days
+                purge, sessions, tracker_store, now=utcnow(), days=days, rasa_events=rasa_events
             )
         except Exception:  # a failed round must not end the job; the next one retries
             logger.exception("retention purge failed")

@@ -11,26 +11,36 @@ Form validation runs on the tracker of the current turn, in memory, before it is
 secret is checked and then stored only as `[date of birth]` / `[code]`. The next turn reads the
 stored, redacted events back: that is why `otp_id` (the challenge's handle, needed to check the
 code on the next turn, and useless without the code) is kept.
+
+With an `event_broker:` section in endpoints.yml (reports: `reporting.settings`), each saved
+event is then published to the broker exactly as stored, redacted, with its `input_channel`.
+Rasa's own streaming (`TrackerStore.stream_events`) would publish the events as typed, secrets
+included: it is turned off here.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
+from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from privacy.events import asked_slots, redact_event
 from privacy.files import create_private_file, make_private
 from privacy.logging import install_log_redaction
-from privacy.redaction import redactor
+from privacy.redaction import pseudonym, redactor
 from privacy.settings import DEFAULT_TRACKER_STORE_URL
+
+logger = logging.getLogger(__name__)
 
 
 class RedactingTrackerStore(SQLTrackerStore):
-    """A `SQLTrackerStore` that redacts each event before writing it (see `privacy.events`)."""
+    """A `SQLTrackerStore` that redacts each event before writing it (see `privacy.events`),
+    and publishes the redacted events to its event broker, if any."""
 
     def __init__(
         self,
@@ -38,32 +48,33 @@ class RedactingTrackerStore(SQLTrackerStore):
         host: str | None = DEFAULT_TRACKER_STORE_URL,
         dialect: str = "sqlite",
         db: str = "var/rasa-trackers.db",
-        event_broker: Any = None,
+        event_broker: EventBroker | None = None,
         **kwargs: Any,
     ) -> None:
-        if event_broker is not None:
-            # A broker would get every event as typed: secrets included.
-            raise ValueError("RedactingTrackerStore does not stream events to an event broker")
         if host and "://" in host:
             make_private(host)
         elif dialect == "sqlite":
             create_private_file(Path(db))
-        super().__init__(domain=domain, host=host, dialect=dialect, db=db, **kwargs)
+        super().__init__(
+            domain=domain, host=host, dialect=dialect, db=db, event_broker=event_broker, **kwargs
+        )
         redactor()  # build it now, at start-up, rather than during the first conversation
         # The only code of ours that Rasa loads at start: its logs (user text under --debug)
         # get the same filter as the gateway's.
         install_log_redaction()
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Append the tracker's new events, redacted, to the database."""
+        """Append the tracker's new events, redacted, to the database; then publish them."""
         events = [event.as_dict() for event in tracker.events]
         asked = asked_slots(events)
+        saved = []
         with self.session_scope() as session:
             stored = self._event_query(
                 session, tracker.sender_id, fetch_events_from_all_sessions=False
             ).count()
             for data, slot in zip(events[stored:], asked[stored:], strict=True):
                 clean = redact_event(data, slot)
+                saved.append(clean)
                 intent = ((clean.get("parse_data") or {}).get("intent") or {}).get("name")
                 session.add(
                     self.SQLEvent(
@@ -76,3 +87,30 @@ class RedactingTrackerStore(SQLTrackerStore):
                     )
                 )
             session.commit()
+        self._publish(tracker.sender_id, saved)
+
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        """Nothing: Rasa's version publishes the tracker's events as typed, secrets included.
+        `save` publishes the redacted events it stored instead."""
+
+    def _publish(self, sender_id: str, events: list[dict[str, Any]]) -> None:
+        """Each event to the broker, as `TrackerStore._stream_new_events` shapes it.
+
+        After the commit, and a failure is logged, not raised: the conversation is saved and
+        goes on; only reports miss the event. (Rasa's RabbitMQ broker publishes in the
+        background and keeps what failed for its reconnection: it does not raise here.)
+        """
+        if self.event_broker is None:
+            return
+        for event in events:
+            try:
+                self.event_broker.publish({"sender_id": sender_id, **event})
+            except Exception as error:
+                # Not the error's text (a database error quotes the row) nor the sender id: a
+                # short stand-in tells conversations apart.
+                logger.error(
+                    "event broker failed (%s): a %s event of conversation %s is not in reports",
+                    type(error).__name__,
+                    event.get("event"),
+                    pseudonym(sender_id),
+                )

@@ -70,6 +70,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     env = {
         "ACTIONS_DATABASE_URL": f"sqlite:///{state}/actions.db",
         "PRIVACY_TRACKER_STORE_URL": f"sqlite:///{state}/rasa-trackers.db",
+        # Rasa's events for reports (the SQL broker): tests/e2e/test_events_recorded.py.
+        "REPORTING_EVENTS_URL": f"sqlite:///{state}/rasa-events.db",
     }
     # Every test signs in from 127.0.0.1: the login limits have unit tests of their own.
     gateway_env = {

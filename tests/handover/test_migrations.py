@@ -17,7 +17,7 @@ from handover.models import Base
 
 TABLES = {
     "agents", "agent_sessions", "conversations", "episodes", "messages", "handovers", "tickets",
-    "conversation_notes", "conversation_labels",
+    "conversation_notes", "conversation_labels", "conversation_events",
 }  # fmt: skip
 
 

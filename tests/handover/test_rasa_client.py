@@ -112,7 +112,12 @@ async def test_the_widget_language_goes_as_the_messages_metadata(
     await client.send("chat 1", "bonjour", language=language)
 
     assert fake.bodies == [
-        {"sender": "chat 1", "message": "bonjour", "metadata": {"language": language}}
+        {
+            "sender": "chat 1",
+            "message": "bonjour",
+            "input_channel": "socketio",
+            "metadata": {"language": language},
+        }
     ]
 
 
@@ -124,7 +129,7 @@ async def test_no_metadata_without_a_language_the_bot_speaks(
 
     await client.send("chat 1", "hi", language=language)
 
-    assert fake.bodies == [{"sender": "chat 1", "message": "hi"}]
+    assert fake.bodies == [{"sender": "chat 1", "message": "hi", "input_channel": "socketio"}]
 
 
 @pytest.mark.parametrize(

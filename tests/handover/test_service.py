@@ -341,3 +341,21 @@ async def test_the_hand_over_keeps_the_customer_the_site_vouched_for(
     assert answer["status"] == "queued"
     row = await hub.db(crud.get_conversation, conversation_id="conv-1")
     assert row.customer_id == kept
+
+
+@pytest.mark.parametrize(
+    ("asked", "queue"),
+    [("orders", "orders"), (None, "general"), ("x" * 40, "general"), (["billing"], "general")],
+)
+async def test_a_hand_over_waits_in_a_queue_agents_serve(
+    hub: Hub, asked: object, queue: str
+) -> None:
+    await agent(hub)
+    await hub.customer_joined("conv-1")
+    context = {"skill": asked} if asked is not None else {}
+
+    assert (await hub.request_handover("conv-1", "customer_request", context))["status"] == "queued"
+
+    assert (await hub.store.get("conv-1")).skill == queue
+    row = await hub.db(crud.get_conversation, conversation_id="conv-1")
+    assert row.skill == queue

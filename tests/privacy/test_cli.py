@@ -19,6 +19,7 @@ def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, live_mocks) -> 
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.delenv("REDIS_URL", raising=False)
     monkeypatch.setenv("PRIVACY_TRACKER_STORE_URL", f"sqlite:///{tmp_path}/trackers.db")
+    monkeypatch.setenv("REPORTING_EVENTS_URL", f"sqlite:///{tmp_path}/events.db")
     monkeypatch.setenv("BACKEND_CRM_URL", live_mocks.url("crm"))
     settings.cache_clear()
     migrate(url)

@@ -136,6 +136,7 @@ async def test_erase_then_export_leaves_nothing_and_the_receipt_lists_every_stor
         "crm_tickets": {"deleted": sorted([gateway_ticket, action_ticket])},
         "state_store": {"released": ["jane-handover"]},
         "tracker_store": {"events": 3},
+        "rasa_events": "not configured",  # tests/privacy/test_rasa_events.py
         "gateway_database": {
             "messages": 3,
             "handovers": 1,
@@ -143,6 +144,7 @@ async def test_erase_then_export_leaves_nothing_and_the_receipt_lists_every_stor
             "episodes": 2,
             "conversation_notes": 1,
             "conversation_labels": 1,
+            "conversation_events": 0,  # tests/privacy/test_recorded_events.py
             "conversations": 3,
         },
     }
@@ -222,6 +224,7 @@ async def test_bad_identifiers_are_refused(sessions, given: dict, error: str) ->
 def gateway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     url = f"sqlite:///{tmp_path}/gateway.db"
     monkeypatch.setenv("PRIVACY_TRACKER_STORE_URL", f"sqlite:///{tmp_path}/trackers.db")
+    monkeypatch.setenv("REPORTING_EVENTS_URL", f"sqlite:///{tmp_path}/events.db")
     monkeypatch.setenv("BACKEND_CRM_URL", "http://127.0.0.1:9")  # the CRM is down here
     migrate(url)
     with session_scope(session_factory(make_engine(url))) as session:
@@ -266,7 +269,9 @@ def test_a_supervisor_exports_then_erases(gateway: TestClient) -> None:
     assert erased.status_code == 200
     stores = erased.json()["stores"]
     assert stores["gateway_database"]["messages"] == 1
-    assert set(stores) == {"crm_tickets", "state_store", "tracker_store", "gateway_database"}
+    assert set(stores) == {
+        "crm_tickets", "state_store", "tracker_store", "rasa_events", "gateway_database"
+    }  # fmt: skip
     after = gateway.get("/api/privacy/export", params={"customer_id": JANE}, headers=sue).json()
     assert after["gateway_database"] == []
 

@@ -144,7 +144,7 @@ async def test_the_job_survives_a_failed_round(monkeypatch: pytest.MonkeyPatch, 
     calls: list[datetime] = []
     second = threading.Event()
 
-    def purge(*args, now: datetime, days: int) -> retention.RetentionReport:
+    def purge(*args, now: datetime, days: int, **stores) -> retention.RetentionReport:
         calls.append(now)
         if len(calls) == 1:
             raise RuntimeError("database away")

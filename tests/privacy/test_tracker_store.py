@@ -136,13 +136,6 @@ def test_the_sqlite_file_is_readable_by_its_owner_only(sqlite_store) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
-def test_an_event_broker_is_refused(tmp_path: Path, domain: Domain) -> None:
-    with pytest.raises(ValueError, match="event broker"):
-        RedactingTrackerStore(
-            domain=domain, host=f"sqlite:///{tmp_path}/t.db", event_broker=object()
-        )
-
-
 def test_the_endpoint_section_names_the_store_and_its_url(monkeypatch) -> None:
     monkeypatch.delenv("PRIVACY_TRACKER_STORE_URL", raising=False)
     assert tracker_store_endpoint() == {

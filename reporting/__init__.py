@@ -1,0 +1,1 @@
+"""KPIs: what happened to conversations, recorded for reports."""
