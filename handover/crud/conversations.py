@@ -1,10 +1,10 @@
 """Conversations, their messages, handovers and tickets."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -172,6 +172,30 @@ def list_messages(
         query = query.where(Message.sender == sender)
     query = query.order_by(Message.id.desc()).limit(limit)
     return list(reversed(session.execute(query).scalars().all()))
+
+
+def conversations_by_id(session: Session, *, ids: Iterable[str]) -> dict[str, Conversation]:
+    """The conversations among `ids` that exist, by id, in one query."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    query = select(Conversation).where(Conversation.id.in_(wanted))
+    return {row.id: row for row in session.execute(query).scalars()}
+
+
+def latest_customer_messages(session: Session, *, ids: Iterable[str]) -> dict[str, Message]:
+    """Each conversation's latest message from its customer, by conversation id, in one query
+    (conversations where the customer never wrote are left out)."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    latest = (
+        select(func.max(Message.id))
+        .where(Message.conversation_id.in_(wanted), Message.sender == "user")
+        .group_by(Message.conversation_id)
+    )
+    query = select(Message).where(Message.id.in_(latest.scalar_subquery()))
+    return {row.conversation_id: row for row in session.execute(query).scalars()}
 
 
 def _open_handover(session: Session, conversation_id: str) -> Handover | None:

@@ -376,3 +376,24 @@ def test_ticket(session: Session) -> None:
     stored = session.get(Ticket, ticket.id)
     assert (stored.conversation_id, stored.reference) == ("c1", "TCK-000123")
     assert crud.get_conversation(session, conversation_id="c1").state == "bot"
+
+
+# -- lists read in one query -------------------------------------------------------------
+
+
+def test_conversations_and_their_customers_latest_words_by_id(session: Session) -> None:
+    for cid in ("c1", "c2", "c3"):
+        crud.upsert_conversation(session, conversation_id=cid, reason=f"why {cid}")
+    crud.add_message(session, conversation_id="c1", sender="user", text="first")
+    crud.add_message(session, conversation_id="c1", sender="user", text="second")
+    crud.add_message(session, conversation_id="c1", sender="agent", text="an agent's line")
+    crud.add_message(session, conversation_id="c2", sender="bot", text="only the bot spoke")
+    session.commit()
+
+    rows = crud.conversations_by_id(session, ids=["c1", "c3", "missing"])
+    said = crud.latest_customer_messages(session, ids=["c1", "c2", "c3"])
+
+    assert {cid: row.reason for cid, row in rows.items()} == {"c1": "why c1", "c3": "why c3"}
+    assert {cid: message.text for cid, message in said.items()} == {"c1": "second"}
+    assert crud.conversations_by_id(session, ids=[]) == {}
+    assert crud.latest_customer_messages(session, ids=[]) == {}

@@ -154,32 +154,36 @@ def _episode(episode: Any) -> dict[str, Any]:
     }
 
 
-async def _listed(hub: Hub, owner: Any) -> dict[str, Any]:
-    """What a list of conversations shows of one: who, what and why."""
-    row = await hub.db(crud.get_conversation, conversation_id=owner.conversation_id)
-    context = (row.context if row else None) or {}
-    return {
-        "conversation_id": owner.conversation_id,
-        "skill": owner.skill,
-        "reason": row.reason if row else None,
-        "vulnerable": owner.vulnerable,
-        "priority": context.get("priority", "normal"),
-        "summary": row.summary if row else None,
-        "customer": context.get("profile"),
-    }
+async def _listed(hub: Hub, owners: list[Ownership]) -> list[dict[str, Any]]:
+    """What a list of conversations shows of each: who, what and why (one query for all)."""
+    ids = [owner.conversation_id for owner in owners]
+    rows = await hub.db(crud.conversations_by_id, ids=ids)
+    items = []
+    for owner in owners:
+        row = rows.get(owner.conversation_id)
+        context = (row.context if row else None) or {}
+        items.append(
+            {
+                "conversation_id": owner.conversation_id,
+                "skill": owner.skill,
+                "reason": row.reason if row else None,
+                "vulnerable": owner.vulnerable,
+                "priority": context.get("priority", "normal"),
+                "summary": row.summary if row else None,
+                "customer": context.get("profile"),
+            }
+        )
+    return items
 
 
-async def _last_words(hub: Hub, conversation_id: str) -> dict[str, Any] | None:
+def _preview(message: Any) -> dict[str, Any] | None:
     """The customer's latest message as stored (redacted), cut to a preview's length."""
-    found = await hub.db(
-        crud.list_messages, conversation_id=conversation_id, limit=1, sender="user"
-    )
-    if not found:
+    if message is None:
         return None
-    text = found[0].text
+    text = message.text
     if len(text) > PREVIEW_CHARS:
         text = text[: PREVIEW_CHARS - 1].rstrip() + "…"
-    return {"text": text, "at": found[0].created_at.isoformat()}
+    return {"text": text, "at": message.created_at.isoformat()}
 
 
 @router.get("/queue")
@@ -187,25 +191,35 @@ async def queue(agent: CurrentAgent, hub: HubDep) -> dict[str, Any]:
     """Conversations waiting for a person that this agent can take, first to serve first, each
     with a preview of what the customer wrote last."""
     now = time.time()
-    items = []
-    for position, owner in enumerate(await hub.store.queue(), start=1):
-        if not _serves(agent, owner.skill):
-            continue
-        waiting = round(now - owner.queued_at) if owner.queued_at else None
-        item = await _listed(hub, owner)
-        last = await _last_words(hub, owner.conversation_id)
-        items.append(
-            {**item, "position": position, "waiting_seconds": waiting, "last_message": last}
-        )
-    return {"items": items}
+    waiting = [
+        (position, owner)
+        for position, owner in enumerate(await hub.store.queue(), start=1)
+        if _serves(agent, owner.skill)
+    ]
+    listed = await _listed(hub, [owner for _, owner in waiting])
+    said = await hub.db(crud.latest_customer_messages, ids=[o.conversation_id for _, o in waiting])
+    return {
+        "items": [
+            {
+                **item,
+                "position": position,
+                "waiting_seconds": round(now - owner.queued_at) if owner.queued_at else None,
+                "last_message": _preview(said.get(owner.conversation_id)),
+            }
+            for (position, owner), item in zip(waiting, listed, strict=True)
+        ]
+    }
 
 
 @router.get("/agent/conversations")
 async def my_conversations(agent: CurrentAgent, hub: HubDep) -> dict[str, Any]:
     """The conversations this agent has now, longest held first."""
-    items = []
-    for owner in await hub.store.assigned_to(agent.username):
-        items.append({**await _listed(hub, owner), "assigned_at": owner.assigned_at})
+    owners = await hub.store.assigned_to(agent.username)
+    listed = await _listed(hub, owners)
+    items = [
+        {**item, "assigned_at": owner.assigned_at}
+        for owner, item in zip(owners, listed, strict=True)
+    ]
     return {"items": items}
 
 
