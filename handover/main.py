@@ -56,7 +56,13 @@ VENDOR = Path(__file__).resolve().parent.parent / "build" / "vendor"
 def crm_ticket_opener(settings: ConnectorSettings) -> Any:
     """Open a CRM ticket with the transcript, personal data redacted; returns its reference."""
 
-    def open_ticket(conversation_id: str, reason: str, transcript: list[dict[str, Any]]) -> str:
+    def open_ticket(
+        conversation_id: str,
+        reason: str,
+        transcript: list[dict[str, Any]],
+        *,
+        customer_id: str | None = None,
+    ) -> str:
         lines = [
             {
                 "sender": line["sender"] if line["sender"] in ("user", "agent") else "bot",
@@ -66,6 +72,7 @@ def crm_ticket_opener(settings: ConnectorSettings) -> Any:
             for line in transcript
         ]
         request = TicketRequest(
+            customer_id=customer_id,
             # Not the session id: whoever reads tickets must not be able to join the chat.
             subject=f"Chat {pseudonym(conversation_id)}: nobody free to take it ({reason})",
             description="The customer asked for a person; nobody could take the chat in time.",

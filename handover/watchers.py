@@ -8,7 +8,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import Any, Protocol
 
 from handover import crud
 from handover.lifecycle import ConversationExpired, EventBus, Lifecycle, TransitionRefused
@@ -18,7 +18,20 @@ logger = logging.getLogger(__name__)
 CHECK_EVERY_SECONDS = 2.0
 # The reason a gateway-opened ticket gives the CRM: the customer waited past the longest wait.
 TICKET_REASON = "wait_too_long"
-TicketOpener = Callable[[str, str, list[dict[str, Any]]], str]
+
+
+class TicketOpener(Protocol):
+    """Opens a CRM ticket for a conversation, for its verified customer if known; returns
+    the ticket's reference."""
+
+    def __call__(
+        self,
+        conversation_id: str,
+        reason: str,
+        transcript: list[dict[str, Any]],
+        *,
+        customer_id: str | None = None,
+    ) -> str: ...
 
 
 class Presence:
@@ -116,8 +129,13 @@ class TicketDesk:
     async def expired(self, event: ConversationExpired) -> None:
         cid = event.conversation_id
         transcript = await self.history(cid)
+        # Under the customer, so that the CRM lists it with their other tickets (past contacts).
+        row = await self.outbox.db(crud.get_conversation, conversation_id=cid)
+        customer_id = row.customer_id if row is not None else None
         try:
-            reference = await asyncio.to_thread(self.open_ticket, cid, TICKET_REASON, transcript)
+            reference = await asyncio.to_thread(
+                self.open_ticket, cid, TICKET_REASON, transcript, customer_id=customer_id
+            )
         except Exception:  # the customer must hear something whatever failed
             logger.exception("ticket for %s failed", cid)
             reference = None

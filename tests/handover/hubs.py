@@ -51,9 +51,17 @@ async def hub(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[H
     namespace = f"test-hub-{uuid.uuid4().hex[:8]}"
     redis_url = REDIS_URL if request.param == "redis" else None
     tickets: list[tuple[str, str, list[dict[str, Any]]]] = []
+    customers: list[str | None] = []
 
-    def open_ticket(conversation_id: str, reason: str, transcript: list[dict[str, Any]]) -> str:
+    def open_ticket(
+        conversation_id: str,
+        reason: str,
+        transcript: list[dict[str, Any]],
+        *,
+        customer_id: str | None = None,
+    ) -> str:
         tickets.append((conversation_id, reason, transcript))
+        customers.append(customer_id)
         return "TCK-000999"
 
     settings = HandoverSettings(database_url=url, agent_grace_seconds=0, max_wait_seconds=60)
@@ -66,6 +74,7 @@ async def hub(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[H
         open_ticket=open_ticket,
     )
     built.opened_tickets = tickets  # type: ignore[attr-defined]
+    built.ticket_customers = customers  # type: ignore[attr-defined]
     yield built
     await built.rasa.close()
     if redis_url:

@@ -85,6 +85,18 @@ async def test_waiting_too_long_turns_into_a_ticket(hub: Hub) -> None:
     assert (conversation_id, reason) == ("conv-1", "wait_too_long")
     assert "still waiting" in [line["text"] for line in transcript]
     assert "TCK-000999" in (await hub.history("conv-1"))[-1]["text"]
+    assert hub.ticket_customers == [None], "nobody verified: the ticket names no customer"
+
+
+async def test_a_ticket_after_a_long_wait_is_opened_under_the_verified_customer(hub: Hub) -> None:
+    await agent(hub)
+    await hub.customer_joined("conv-1")
+    profile = {"profile": {"customer_id": "CUS-00001"}}
+    assert (await hub.request_handover("conv-1", "customer_request", profile))["status"] == "queued"
+
+    assert await expire_once(hub, now=time.time() + 61) == ["conv-1"]
+
+    assert hub.ticket_customers == ["CUS-00001"]
 
 
 async def test_a_ticket_after_a_lost_agent_names_the_agent_in_its_transcript(hub: Hub) -> None:

@@ -37,6 +37,15 @@ def test_the_gateway_ticket_holds_no_session_id_and_no_personal_data() -> None:
         "call me on [phone]",
     ]
     assert [line["sender"] for line in body["transcript"]] == ["user", "bot"]
+    assert body["customer_id"] is None  # nobody verified
+
+
+def test_the_gateway_ticket_names_the_verified_customer() -> None:
+    open_ticket = crm_ticket_opener(ConnectorSettings(crm_url=CRM, timeout_seconds=2))
+    with rm.Mocker() as http:
+        created = http.post(f"{CRM}/tickets", json=TICKET)
+        open_ticket(SESSION_ID, "wait_too_long", [], customer_id="CUS-00001")
+    assert created.last_request.json()["customer_id"] == "CUS-00001"
 
 
 @pytest.fixture
