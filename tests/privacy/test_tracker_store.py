@@ -39,9 +39,13 @@ def _user(text: str, intent: str = "inform", entities: list | None = None) -> Us
     return UserUttered(text, parse["intent"], entities or [], parse_data=parse)
 
 
+# Fixed times: clock times could hold a secret's digits ("…8441985") and fail the search.
+FIRST_EVENT_AT = 1_800_000_000.0
+
+
 def verification_turns() -> list[list]:
-    """Jane's verification, one list of events per turn."""
-    return [
+    """Jane's verification, one list of events per turn, one second apart."""
+    turns = [
         [
             ActionExecuted("action_session_start"),
             SessionStarted(),
@@ -71,6 +75,9 @@ def verification_turns() -> list[list]:
             _user("send the code 482913 to jane.doe@example.com"),
         ],
     ]
+    for second, event in enumerate(event for turn in turns for event in turn):
+        event.timestamp = FIRST_EVENT_AT + second
+    return turns
 
 
 @pytest.fixture
