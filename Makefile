@@ -18,6 +18,9 @@ SWAGGER_UI := 5.35.0
 SWAGGER_DIR := build/vendor/swagger-ui
 SWAGGER_FILES := swagger-ui-bundle.js swagger-ui.css favicon-32x32.png
 DOCS_JS := $(SWAGGER_DIR)/swagger-ui-bundle.js
+# Apache ECharts for the managers' dashboard (/dashboard): the one-file build, served from /vendor.
+ECHARTS := 6.1.0
+CHARTS_JS := build/vendor/echarts.min.js
 TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
 	nlu/tokenizer.py nlu/featurizer.py nlu/encoders.py nlu/guard.py
 # Fixed seeds in config.yml, and deterministic TensorFlow ops, make training reproducible.
@@ -33,12 +36,13 @@ export RASA_TELEMETRY_ENABLED := false
 run: export SWITCHBOARD_ENVIRONMENT ?= development
 run: install $(MODEL)
 	$(PY) -m handover demo-agent
+	$(PY) -m handover reports seed --conversations 300 --days 14 --if-empty
 	$(PY) -m bot.run
 
 test: install $(MODEL)
 	$(PY) -m pytest -q -p no:cacheprovider
 
-install: $(VENV)/.installed $(VENDOR_JS) $(WEBCHAT_JS) $(DOCS_JS)
+install: $(VENV)/.installed $(VENDOR_JS) $(WEBCHAT_JS) $(DOCS_JS) $(CHARTS_JS)
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(PY) || bash .ci/find-python.sh $(PYTHON_VERSION) -m venv $(VENV)
@@ -65,6 +69,12 @@ $(DOCS_JS):
 	cd build/npm && npm pack --silent swagger-ui-dist@$(SWAGGER_UI) >/dev/null
 	tar -xzf build/npm/swagger-ui-dist-$(SWAGGER_UI).tgz -C build/npm $(addprefix package/,$(SWAGGER_FILES))
 	cp $(addprefix build/npm/package/,$(SWAGGER_FILES)) $(SWAGGER_DIR)/
+
+$(CHARTS_JS):
+	mkdir -p build/npm build/vendor
+	cd build/npm && npm pack --silent echarts@$(ECHARTS) >/dev/null
+	tar -xzf build/npm/echarts-$(ECHARTS).tgz -C build/npm package/dist/echarts.min.js
+	cp build/npm/package/dist/echarts.min.js $@
 
 model: $(MODEL)
 

@@ -1,5 +1,5 @@
 """Command line: `python -m handover [serve | migrate | create-agent NAME | demo-agent |
-privacy erase|export]`."""
+privacy erase|export | reports seed]`."""
 
 import argparse
 import getpass
@@ -11,12 +11,14 @@ from handover.config import settings
 from handover.db import make_engine, migrate, session_factory, session_scope
 from handover.models import AGENT_ROLES
 from privacy import cli as privacy_cli
+from reporting import seed_cli
 
 DEMO_AGENT = ("demo", "demo-agent-password")
 # And someone to try the supervisor view with: (username, password, display name, role).
 DEMO_ACCOUNTS = (
     (*DEMO_AGENT, "Sam", "agent"),
     ("lead", "demo-supervisor-password", "Kim", "supervisor"),
+    ("boss", "demo-manager-password", "Alex", "manager"),  # reads the dashboard
 )
 
 
@@ -45,15 +47,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser(
         "demo-agent",
-        help="development only: create agent 'demo' and supervisor 'lead' when there is no agent",
+        help="development only: create agent 'demo', supervisor 'lead' and manager 'boss' when"
+        " missing",
     )
     privacy_cli.add_parser(commands)
+    seed_cli.add_parser(commands)
     return parser
 
 
 def _demo_agent() -> int:
-    """Give `make run` an agent and a supervisor to sign in with, on a development database
-    without agents."""
+    """Give `make run` an agent, a supervisor and a manager to sign in with, on a development
+    database: each demo account that does not exist yet (an existing one is left as it is)."""
     config = settings()
     if config.environment != "development":
         print("error: the demo agent exists in development only", file=sys.stderr)
@@ -62,17 +66,18 @@ def _demo_agent() -> int:
     engine = make_engine(config.database_url)
     try:
         with session_scope(session_factory(engine)) as session:
-            if crud.list_agents(session):
-                return 0
-            for username, password, name, role in DEMO_ACCOUNTS:
+            missing = [account for account in DEMO_ACCOUNTS
+                       if crud.get_agent(session, username=account[0]) is None]  # fmt: skip
+            for username, password, name, role in missing:
                 crud.create_agent(
                     session, username=username, password=password, skills=[],
                     capacity=config.default_capacity, display_name=name, role=role,
                 )  # fmt: skip
     finally:
         engine.dispose()
-    for username, password, _, role in DEMO_ACCOUNTS:
-        print(f"created the demo {role}: sign in to the console as {username} / {password}")
+    for username, password, _, role in missing:
+        page = "dashboard" if role == "manager" else "console"
+        print(f"created the demo {role}: sign in to the {page} as {username} / {password}")
     return 0
 
 
@@ -118,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _demo_agent()
     if args.command == "privacy":
         return privacy_cli.run(args)
+    if args.command == "reports":
+        return seed_cli.run(args)
     if args.command == "migrate":
         migrate(settings().database_url)
         print("database is up to date")

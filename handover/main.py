@@ -23,6 +23,7 @@ from handover import crud, watchers
 from handover.api.errors import undecodable_body
 from handover.api.routes import agents, bot, conversations, history, notes
 from handover.api.routes import privacy as privacy_routes
+from handover.api.routes import reports as report_routes
 from handover.api.routes import supervisor as supervisor_routes
 from handover.canned import load_canned_responses
 from handover.config import HandoverSettings
@@ -187,6 +188,8 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
     api.state.hub = hub
     api.state.privacy_stores = privacy_stores  # erase and export: handover/api/routes/privacy.py
     api.state.crm = privacy_stores.crm  # customers' past tickets: api/routes/history.py
+    # Rasa's events for the bot's KPIs (REPORTING_EVENTS_URL): api/routes/reports.py.
+    api.state.reporting_events = privacy_stores.rasa_events
     api.state.limiter = hub.limiter  # one limiter: agents' logins and customers' sockets
     api.state.canned_responses = load_canned_responses(settings.canned_responses_file)
     # Agent assist reads the bot's answers from its domain, once (handover/suggest.py).
@@ -205,6 +208,7 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
     api.include_router(notes.router)
     api.include_router(history.router)
     api.include_router(supervisor_routes.router)
+    api.include_router(report_routes.router)
 
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     if VENDOR.is_dir():
@@ -232,6 +236,11 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
     async def supervisor_view() -> FileResponse:
         """The supervisors' view: the queue, the agents and their load, reassigning."""
         return FileResponse(STATIC / "supervisor.html")
+
+    @api.get("/dashboard", include_in_schema=False)
+    async def dashboard() -> FileResponse:
+        """The managers' dashboard: the reports API as tiles, charts and tables."""
+        return FileResponse(STATIC / "dashboard.html")
 
     @api.get("/health", tags=["health"])
     async def health() -> JSONResponse:

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import declarative_base
 
 AgentStatus = Literal["online", "away", "offline"]
-AgentRole = Literal["agent", "supervisor", "admin"]
+AgentRole = Literal["agent", "supervisor", "admin", "manager"]
 ConversationState = Literal["bot", "queued", "assigned", "closed"]
 Sender = Literal["user", "bot", "agent", "system"]
 HandoverOutcome = Literal["handed_back", "closed", "ticket", "requeued"]
@@ -35,9 +35,13 @@ EpisodeOutcome = Literal[
 WrapUpReason = Literal["resolved", "not_resolved", "duplicate", "spam"]
 
 AGENT_STATUSES: tuple[AgentStatus, ...] = ("online", "away", "offline")
-AGENT_ROLES: tuple[AgentRole, ...] = ("agent", "supervisor", "admin")
+AGENT_ROLES: tuple[AgentRole, ...] = ("agent", "supervisor", "admin", "manager")
 # Roles that may read every conversation and use the supervisors' API.
 SUPERVISING_ROLES: frozenset[str] = frozenset({"supervisor", "admin"})
+# Roles that may read the reports and the dashboard (`/api/reports`).
+REPORTING_ROLES: frozenset[str] = frozenset({"manager", "supervisor", "admin"})
+# Roles that never take chats: never online for routing, no queue, no conversation.
+NO_CHAT_ROLES: frozenset[str] = frozenset({"manager"})
 CONVERSATION_STATES: tuple[ConversationState, ...] = ("bot", "queued", "assigned", "closed")
 SENDERS: tuple[Sender, ...] = ("user", "bot", "agent", "system")
 HANDOVER_OUTCOMES: tuple[HandoverOutcome, ...] = ("handed_back", "closed", "ticket", "requeued")
@@ -320,3 +324,8 @@ class RecordedEvent(Base):
     wrap_up = Column(String(16))
     score = Column(Integer)
     supervisor = Column(String(64))  # who assigned or moved it, when not the agent
+
+
+# The reports' rollup tables, here so that every user of the metadata (alembic too) has them.
+from handover import models_reporting  # noqa: E402, F401
+from reporting import session_tables  # noqa: E402, F401  (Rasa sessions: the bot's facts)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handover import crud
-from handover.models import Conversation
+from handover.models import NO_CHAT_ROLES, Conversation
 from handover.service import Hub
 from handover.state import Ownership
 
@@ -49,7 +49,8 @@ async def build_overview(hub: Hub) -> dict[str, Any]:
     """The queue, the agents and the totals, as `GET /api/supervisor/overview` answers."""
     now = hub.lifecycle.clock()
     queued = await hub.store.queue()
-    agents = await hub.db(crud.list_agents)
+    # Managers take no chats: not part of the team on the floor.
+    agents = [a for a in await hub.db(crud.list_agents) if a.role not in NO_CHAT_ROLES]
     held = {agent.username: await hub.store.assigned_to(agent.username) for agent in agents}
     ids = [owner.conversation_id for owner in queued]
     ids += [owner.conversation_id for chats in held.values() for owner in chats]

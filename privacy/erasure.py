@@ -6,7 +6,9 @@ gateway linked to the customer id (handovers) and those whose Rasa tracker set t
 
 - `gateway_database`: conversations, messages, handovers, ticket records, agents' notes
   and labels on them, and their lifecycle events recorded for reports (`conversation_events`,
-  which also find conversations by the customer id they carry);
+  which also find conversations by the customer id they carry) with their rollup
+  (`contact_facts`, also searched by customer id), and the bot's sessions rolled up for
+  reports (`session_facts` with their misunderstood texts, also searched by customer id);
 - `tracker_store`: Rasa's tracker events of those conversations;
 - `rasa_events`: the same events as Rasa published them for reports (`reporting.broker_table`;
   exported too, as they are a copy held apart);
@@ -45,10 +47,11 @@ from handover.models import (
     Ticket,
     utcnow,
 )
+from handover.models_reporting import ContactFact
 from handover.state import Owner, StateStore
 from privacy import trackers
 from privacy.retention import delete_conversations
-from reporting import broker_table
+from reporting import broker_table, session_facts
 
 ACCOUNT_NUMBER = re.compile(r"3\d{7}")
 CUSTOMER_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -116,6 +119,11 @@ def _conversations(stores: PrivacyStores, subject: Subject) -> list[str]:
                 RecordedEvent.customer_id == subject.customer_id
             )
             found.update(session.execute(recorded.distinct()).scalars())
+            facts = select(ContactFact.conversation_id).where(
+                ContactFact.customer_id == subject.customer_id
+            )
+            found.update(session.execute(facts.distinct()).scalars())
+            found |= session_facts.senders_of_customer(session, subject.customer_id)
     # Both hold the slots; the reports' copy may outlive a tracker (another store, restored).
     for senders_with_slot, engine in (
         (trackers.senders_with_slot, stores.tracker_store),
@@ -287,6 +295,7 @@ async def erase(
             )
             if kept:
                 counts["kept_until_the_crm_answers"] = kept
+            session_facts.forget_deleted_events(session, stores.rasa_events)
             return counts
 
     stores_receipt["gateway_database"] = await asyncio.to_thread(gateway)

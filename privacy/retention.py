@@ -6,7 +6,10 @@
 - Rasa tracker events recorded before the cutoff, and their copies published for reports
   (`rasa_events`, `reporting.broker_table`);
 - lifecycle events recorded for reports (`conversation_events`) before the cutoff, and those
-  of the conversations deleted: KPIs cover the retention period, no longer.
+  of the conversations deleted: KPIs cover the retention period, no longer; with them their
+  rollup (`contact_facts`, `reporting.contact_facts`) of contacts with no event left.
+- the bot's sessions rolled up for reports (`session_facts`, `reporting.session_facts`) begun
+  before the cutoff, and those of the conversations deleted.
 
 The gateway runs `keep_purging` in the background (every `PRIVACY_RETENTION_CHECK_SECONDS`).
 """
@@ -35,7 +38,8 @@ from handover.models import (
     utcnow,
 )
 from privacy import trackers
-from reporting import broker_table
+from reporting import broker_table, session_facts
+from reporting.contact_facts import delete_facts, delete_facts_before, forget_deleted_events
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +55,8 @@ class RetentionReport:
     notes: int = 0
     conversation_events: int = 0  # recorded for reports, before the cutoff
     rasa_events: int = 0  # Rasa's events published for reports
+    contact_facts: int = 0  # contacts of the reports' rollup whose events are all gone
+    session_facts: int = 0  # Rasa sessions of the reports' rollup begun before the cutoff
 
     @property
     def removed_anything(self) -> bool:
@@ -61,6 +67,8 @@ class RetentionReport:
             or self.notes
             or self.conversation_events
             or self.rasa_events
+            or self.contact_facts
+            or self.session_facts
         )
 
 
@@ -93,6 +101,10 @@ def delete_conversations(session: Session, ids: list[str]) -> dict[str, int]:
     for table in (*tables, RecordedEvent):
         statement = delete(table).where(table.conversation_id.in_(ids))
         counts[table.__tablename__] = session.execute(statement).rowcount if ids else 0
+    counts["contact_facts"] = delete_facts(session, ids)
+    forget_deleted_events(session)
+    counts["session_facts"] = session_facts.delete_senders(session, ids)
+    session_facts.forget_deleted_events(session)
     statement = delete(Conversation).where(Conversation.id.in_(ids))
     counts["conversations"] = session.execute(statement).rowcount if ids else 0
     return counts
@@ -115,6 +127,8 @@ def purge(
     with session_scope(sessions) as session:
         old_events = delete(RecordedEvent).where(RecordedEvent.at < cutoff)
         recorded = session.execute(old_events).rowcount
+        facts = delete_facts_before(session, cutoff)
+        sessions_before = session_facts.delete_before(session, cutoff)
         messages, conversations, notes = purge_gateway(session, cutoff=cutoff)
     events = 0
     if tracker_store is not None:
@@ -122,6 +136,8 @@ def purge(
     published = 0
     if rasa_events is not None:
         published = broker_table.delete_before(rasa_events, cutoff=cutoff.timestamp())
+        with session_scope(sessions) as session:
+            session_facts.forget_deleted_events(session, rasa_events)
     return RetentionReport(
         cutoff,
         messages,
@@ -130,6 +146,8 @@ def purge(
         notes,
         conversation_events=recorded,
         rasa_events=published,
+        contact_facts=facts,
+        session_facts=sessions_before,
     )
 
 

@@ -1,10 +1,11 @@
-"""What Rasa's events (`rasa_events`) say about each conversation, for the bot's KPIs.
+"""What Rasa's events (`rasa_events`) say about each Rasa session, for the bot's KPIs.
 
-`bot_sessions` reads a period's events once, in the order recorded, and returns one
-`SessionFacts` per Rasa session that the customer wrote in: where it came from, what was
-asked, what the NLU missed, whether a person or a ticket took over. Containment, the NLU
-fallback rate and top requests are counted from these; `misunderstood` groups the texts of
-the messages the NLU could not place.
+`split_sessions` turns a sender's events, in the order recorded, into one `SessionFacts` per
+Rasa session that the customer wrote in: where it came from, what was asked, what the NLU
+missed, whether a person or a ticket took over, whether the customer was left unanswered.
+`reporting.session_facts` keeps these in the gateway's database for the reports;
+`bot_sessions` reads them straight from the events (tests, checks). `grouped_misses` groups
+the texts of the messages the NLU could not place.
 
 A session belongs to the period in which it started. Rasa starts a new session when the
 customer writes after `SESSION_EXPIRY` without a message (domain.yml's `session_config`), so
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import inspect, or_, select
+from sqlalchemy import inspect, select
 from sqlalchemy.engine import Engine
 
 from actions.transcript import is_typed
@@ -61,6 +62,9 @@ SESSION_STARTED, SESSION_START_ACTION = "session_started", "action_session_start
 
 # As nlu.tokenizer.fold, which is not imported: it would load Rasa's NLU into the gateway.
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
+# Every rule of `privacy.redaction` looks for digits or an "@" (dates, codes, cards, phones,
+# postcodes, emails): a text with neither comes out as it went in.
+_MAY_HOLD_DATA = re.compile(r"[\d@]")
 _DIGITS = re.compile(r"\d")
 MAX_SPELLINGS = 5
 
@@ -85,11 +89,25 @@ class SessionFacts:
     asked_for_person: bool
     bot_ticket: bool
     verified: bool
+    first_message: datetime | None = None  # the customer's first typed message
+    # The customer left the bot with their last message not understood, a form still asking
+    # for details, or no answer at all (docs/kpis.md, "Abandonment in the bot").
+    unanswered: bool = False
+    misses: tuple[Miss, ...] = ()  # the messages the NLU could not place, as stored
 
     @property
     def first_request(self) -> str | None:
         """The first thing the customer asked for, if anything."""
         return self.requests[0] if self.requests else None
+
+
+@dataclass(frozen=True)
+class Miss:
+    """A customer message the NLU could not place: when, and its text as stored (redacted by
+    the tracker store; `reporting.session_facts` redacts it again before keeping it)."""
+
+    at: datetime
+    text: str
 
 
 @dataclass(frozen=True)
@@ -122,23 +140,35 @@ class _Session:
     asked_for_person: bool = False
     bot_ticket: bool = False
     verified: bool = False
+    first_message: float | None = None
+    misses: list[Miss] = field(default_factory=list)
+    # What the customer's last message left: not understood, a form asking, no answer yet.
+    last_missed: bool = False
+    form_active: bool = False
+    answered: bool = True
 
     def add(self, event: dict[str, Any], timestamp: float) -> None:
         self.ended = timestamp
         kind = event.get("event")
         if kind == "user" and is_typed(event):
-            self._user(event)
+            self._user(event, timestamp)
         elif kind == "bot":
+            self.answered = True
             metadata = event.get("metadata")
             if isinstance(metadata, dict) and metadata.get("utter_action") in TICKET_RESPONSES:
                 self.bot_ticket = True
         elif kind == "action" and event.get("name") in PERSON_ACTIONS:
             self.asked_for_person = True
+        elif kind == "active_loop":
+            self.form_active = isinstance(event.get("name"), str)
         elif kind == "slot":
             self._slot(event.get("name"), event.get("value"))
 
-    def _user(self, event: dict[str, Any]) -> None:
+    def _user(self, event: dict[str, Any], timestamp: float) -> None:
         self.user_messages += 1
+        self.answered, self.last_missed = False, False
+        if self.first_message is None:
+            self.first_message = timestamp
         if self.channel is None and isinstance(event.get("input_channel"), str):
             self.channel = event["input_channel"]
         intent = intent_of(event)
@@ -146,6 +176,10 @@ class _Session:
             return
         if intent in FALLBACK_INTENTS:
             self.fallbacks += 1
+            self.last_missed = True
+            text = event.get("text")
+            if isinstance(text, str) and text.strip():
+                self.misses.append(Miss(_datetime(timestamp), text))
             return
         if intent in PERSON_INTENTS:
             self.asked_for_person = True
@@ -173,6 +207,10 @@ class _Session:
             asked_for_person=self.asked_for_person,
             bot_ticket=self.bot_ticket,
             verified=self.verified,
+            first_message=None if self.first_message is None else _datetime(self.first_message),
+            unanswered=bool(self.requests)
+            and (self.last_missed or self.form_active or not self.answered),
+            misses=tuple(self.misses),
         )
 
 
@@ -199,16 +237,27 @@ def normalised(text: str) -> str:
 def bot_sessions(
     engine: Engine, *, start: datetime, end: datetime, margin: timedelta = SESSION_EXPIRY
 ) -> list[SessionFacts]:
-    """The sessions that started in [start, end) and in which the customer wrote, by start.
+    """The sessions that started in [start, end) and in which the customer wrote, by start,
+    read from the raw events (the reports read `reporting.session_facts` instead).
 
-    A session the customer never wrote in is left out: Rasa opens one each time the widget
-    connects. `margin` is how far before and after the period events are read (see above).
+    `margin` is how far before and after the period events are read (see above).
     """
     low, high = _period(start, end)
     reach = margin.total_seconds()
+    found = split_sessions(_events(engine, low - reach, high + reach))
+    return [s for s in found if low <= s.started.timestamp() < high]
+
+
+def split_sessions(events: Iterable[tuple[str, float, dict[str, Any]]]) -> list[SessionFacts]:
+    """The sessions of `events` ((sender_id, timestamp, event), each sender's in the order
+    recorded) in which the customer wrote, by start.
+
+    A session the customer never wrote in is left out: Rasa opens one each time the widget
+    connects. A sender's first event starts a session even without `session_started`.
+    """
     open_sessions: dict[str, _Session] = {}
     done: list[_Session] = []
-    for sender_id, timestamp, event in _events(engine, low - reach, high + reach):
+    for sender_id, timestamp, event in events:
         kind = event.get("event")
         if kind == "action" and event.get("name") == SESSION_START_ACTION:
             continue
@@ -219,7 +268,7 @@ def bot_sessions(
             session = open_sessions[sender_id] = _Session(sender_id, timestamp, timestamp)
         session.add(event, timestamp)
     done.extend(open_sessions.values())
-    kept = [s for s in done if s.user_messages and low <= s.started < high]
+    kept = [s for s in done if s.user_messages]
     return [s.facts() for s in sorted(kept, key=lambda s: (s.started, s.sender_id))]
 
 
@@ -229,28 +278,23 @@ def top_requests(sessions: Iterable[SessionFacts], top: int | None = None) -> li
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
 
 
-def misunderstood(
-    engine: Engine, *, start: datetime, end: datetime, top: int = 20
-) -> list[Misunderstood]:
-    """The `top` most frequent messages of [start, end) that the NLU could not place, grouped
-    by their `normalised` text, most frequent first."""
+def redacted(text: str) -> str:
+    """`privacy.redaction.redact(text)`, without building the redactor (seconds, once per
+    process) for the many texts that cannot hold what it replaces."""
+    return redact(text) if _MAY_HOLD_DATA.search(text) else text
+
+
+def grouped_misses(counts: Iterable[tuple[str, str, int]], top: int = 20) -> list[Misunderstood]:
+    """The `top` groups of (key, text, count) rows, a key being a text's `normalised` form,
+    most frequent first, each shown by its most frequent spellings, redacted once more."""
     if top < 1:
         raise ValueError("top must be at least 1")
-    low, high = _period(start, end)
     groups: dict[str, Counter[str]] = {}
-    # LIKE narrows the rows in the database; the intent's check below makes the match exact.
-    for _, _, event in _events(engine, low, high, mentioning=FALLBACK_INTENTS):
-        text = event.get("text")
-        if (
-            event.get("event") == "user"
-            and is_typed(event)
-            and intent_of(event) in FALLBACK_INTENTS
-            and isinstance(text, str)
-            and text.strip()
-        ):
-            groups.setdefault(normalised(text), Counter())[text] += 1
-    ranked = sorted(groups.values(), key=lambda texts: -sum(texts.values()))
-    return _redacted(ranked, top)
+    # Sorted, so that spellings as frequent as each other come in one order on any database.
+    for key, text, count in sorted(counts, key=lambda row: (row[0], -row[2], row[1])):
+        groups.setdefault(key, Counter())[text] += count
+    ranked = sorted(groups.items(), key=lambda item: (-sum(item[1].values()), item[0]))
+    return _redacted([texts for _, texts in ranked], top)
 
 
 def _redacted(ranked: list[Counter[str]], top: int) -> list[Misunderstood]:
@@ -269,7 +313,7 @@ def _redacted(ranked: list[Counter[str]], top: int) -> list[Misunderstood]:
         spellings = texts.most_common(MAX_SPELLINGS)
         unshown = sum(texts.values()) - sum(count for _, count in spellings)
         for text, count in spellings:
-            clean = redact(text)
+            clean = redacted(text)
             key = normalised(clean)
             totals[key] += count + unshown
             shown.setdefault(key, Counter())[clean] += count
@@ -286,11 +330,8 @@ def _redacted(ranked: list[Counter[str]], top: int) -> list[Misunderstood]:
     return sorted(found, key=lambda group: (-group.count, group.key))[:top]
 
 
-def _events(
-    engine: Engine, low: float, high: float, mentioning: Iterable[str] = ()
-) -> Iterator[tuple[str, float, dict[str, Any]]]:
-    """(sender_id, timestamp, event) for the events of [low, high), in the order recorded;
-    only those whose JSON has one of the strings `mentioning`, if any."""
+def _events(engine: Engine, low: float, high: float) -> Iterator[tuple[str, float, dict[str, Any]]]:
+    """(sender_id, timestamp, event) for the events of [low, high), in the order recorded."""
     if not inspect(engine).has_table(EVENTS.name):
         return  # Rasa has not started with a broker yet: nothing was said
     query = (
@@ -298,8 +339,6 @@ def _events(
         .where(EVENTS.c.timestamp >= low, EVENTS.c.timestamp < high)
         .order_by(EVENTS.c.id)
     )
-    if words := [EVENTS.c.data.contains(json.dumps(word), autoescape=True) for word in mentioning]:
-        query = query.where(or_(*words))
     with engine.connect() as connection:
         # A server-side cursor on PostgreSQL; rows come BATCH at a time on both databases.
         result = connection.execution_options(yield_per=BATCH).execute(query)

@@ -1,8 +1,13 @@
-"""The gateway's KPIs over a period [start, end), from `conversation_events` (docs/kpis.md).
+"""The gateway's KPIs over a scope's period [start, end), from the contact facts (docs/kpis.md).
 
-Each function takes a session or connection and keyword-only filters; rates and averages of
-nothing are None, never a division by zero. Durations are in seconds. The agents' table and
-first-contact resolution live in `reporting.kpis_agents`.
+Each KPI comes twice: `name(db, scope)` loads the facts it needs and computes, and
+`name_of(facts)` computes from `Facts` already loaded (`reporting.facts.load_facts`), so a
+report loads once and computes many figures. Neither refreshes the facts
+(`reporting.contact_facts.refresh`). Rates and averages of nothing are None, never a
+division by zero; durations are in seconds. Each KPI applies the scope's skill and agent
+filters to the event it is attributed to, and ignores those that do not apply to it (said
+in its docstring). The agents' table and first-contact resolution live in
+`reporting.kpis_agents`.
 """
 
 from __future__ import annotations
@@ -10,19 +15,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
-from reporting.kpis_contacts import (
-    Contact,
-    Db,
-    Scope,
-    assignments,
-    load_contacts,
-    mean,
-    nearest_rank,
-    seconds,
-    waits,
-)
+from reporting.facts import AssignmentRow, ContactRow, Facts, bounds, load_facts
+from reporting.kpis_contacts import Db, Scope, mean, nearest_rank
 
 SCORES = (1, 2, 3, 4, 5)
 # Satisfaction is split by how the contact ended.
@@ -121,64 +116,51 @@ class Csat:
     by_segment: dict[str, Satisfaction]  # "bot", "agent", "unserved"
 
 
-def scope(
-    start: datetime,
-    end: datetime,
-    language: str | None = None,
-    channel: str | None = None,
-    skill: str | None = None,
-    agent: str | None = None,
-) -> Scope:
-    return Scope(start, end, language, channel, skill, agent)
+def _skill(scope: Scope, skill: str | None) -> bool:
+    return scope.skill is None or skill == scope.skill
 
 
-def transfer_rate(
-    db: Db,
-    *,
-    start: datetime,
-    end: datetime,
-    language: str | None = None,
-    channel: str | None = None,
-) -> TransferRate:
+def _agent(scope: Scope, agent: str | None) -> bool:
+    return scope.agent is None or agent == scope.agent
+
+
+def transfer_rate(db: Db, scope: Scope) -> TransferRate:
     """Contacts queued for a person / contacts opened, overall and by reason."""
-    within = scope(start, end, language, channel)
-    return transfer_rate_of(load_contacts(db, within), within)
+    return transfer_rate_of(load_facts(db, scope, ("contacts",)))
 
 
-def transfer_rate_of(contacts: list[Contact], within: Scope) -> TransferRate:
-    opened = [c for c in contacts if (row := c.opening) is not None and within.holds(row.at)]
-    reasons = Counter(
-        queued.reason or "unknown" for c in opened if (queued := c.first("queued")) is not None
-    )
+def transfer_rate_of(facts: Facts) -> TransferRate:
+    """Over contacts opened in the period; no skill or agent is known at the opening, so those
+    filters do not apply."""
+    within = facts.scope
+    lo, hi = bounds(within)
+    opened = [c for c in facts.contacts if c.opened_at is not None and lo <= c.opened_at < hi]
+    reasons = Counter(c.queued_reason or "unknown" for c in opened if c.queued_at is not None)
     return TransferRate(
         overall=ratio(sum(reasons.values()), len(opened)),
         by_reason={reason: ratio(n, len(opened)) for reason, n in sorted(reasons.items())},
     )
 
 
-def first_queued(contacts: list[Contact], within: Scope) -> list[tuple[Contact, datetime]]:
-    """The contacts first queued in the period (to the filtered skill), with that time."""
-    found = []
-    for contact in contacts:
-        queued = contact.first("queued")
-        if queued is not None and within.holds(queued.at) and within.matches(queued):
-            found.append((contact, queued.at))
-    return found
+def first_queued(facts: Facts) -> list[ContactRow]:
+    """The contacts first queued in the period, to the scope's skill (any agent)."""
+    within = facts.scope
+    lo, hi = bounds(within)
+    return [
+        c
+        for c in facts.contacts
+        if c.queued_at is not None and lo <= c.queued_at < hi and _skill(within, c.queued_skill)
+    ]
 
 
-def queue_abandonment(
-    db: Db,
-    *,
-    start: datetime,
-    end: datetime,
-    language: str | None = None,
-    channel: str | None = None,
-    skill: str | None = None,
-) -> QueueAbandonment:
+def queue_abandonment(db: Db, scope: Scope) -> QueueAbandonment:
     """Contacts that ended while waiting / contacts queued (and those that expired)."""
-    within = scope(start, end, language, channel, skill)
-    queued = [contact for contact, _ in first_queued(load_contacts(db, within), within)]
-    outcomes = Counter(c.ending.outcome if c.ending else None for c in queued)
+    return queue_abandonment_of(load_facts(db, scope, ("contacts",)))
+
+
+def queue_abandonment_of(facts: Facts) -> QueueAbandonment:
+    queued = first_queued(facts)
+    outcomes = Counter(c.outcome if c.ended_at is not None else None for c in queued)
     return QueueAbandonment(
         abandoned=ratio(outcomes["abandoned"], len(queued)),
         expired=ratio(outcomes["ticket"], len(queued)),
@@ -186,144 +168,96 @@ def queue_abandonment(
     )
 
 
-def time_to_queue(
-    db: Db,
-    *,
-    start: datetime,
-    end: datetime,
-    language: str | None = None,
-    channel: str | None = None,
-    skill: str | None = None,
-) -> Percentiles:
+def time_to_queue(db: Db, scope: Scope) -> Percentiles:
     """From a contact's opening to its first queueing, for contacts first queued in the period."""
-    within = scope(start, end, language, channel, skill)
-    return percentiles(
-        (at - opening.at).total_seconds()
-        for contact, at in first_queued(load_contacts(db, within), within)
-        if (opening := contact.opening) is not None
-    )
+    return time_to_queue_of(load_facts(db, scope, ("contacts",)))
 
 
-def waiting_time(
-    db: Db,
-    *,
-    start: datetime,
-    end: datetime,
-    language: str | None = None,
-    channel: str | None = None,
-    skill: str | None = None,
-) -> WaitingTime:
+def time_to_queue_of(facts: Facts) -> Percentiles:
+    return percentiles(c.queue_seconds for c in first_queued(facts) if c.queue_seconds is not None)
+
+
+def waiting_time(db: Db, scope: Scope) -> WaitingTime:
     """Waits that began in the period: queued → assigned, → ended, → expired, apart."""
-    within = scope(start, end, language, channel, skill)
-    by_end: dict[str, list[float]] = {}
-    still_waiting = 0
-    for contact in load_contacts(db, within):
-        for wait in waits(contact):
-            if not (within.holds(wait.begin.at) and within.matches(wait.begin)):
-                continue
-            if wait.end is None:
-                still_waiting += 1
-            else:
-                by_end.setdefault(wait.end.kind, []).append(seconds(wait.begin, wait.end))
+    return waiting_time_of(load_facts(db, scope, ("waits",)))
+
+
+def waiting_time_of(facts: Facts) -> WaitingTime:
+    """Waits begun in the period in the scope's skill (any agent: nobody has them yet)."""
+    within = facts.scope
+    lo, hi = bounds(within)
+    by_end: dict[str | None, list[float]] = {}
+    for wait in facts.waits:
+        if lo <= wait.began_at < hi and _skill(within, wait.skill):
+            by_end.setdefault(wait.end_kind, []).append(wait.seconds or 0.0)
     return WaitingTime(
         answered=percentiles(by_end.get("assigned", [])),
         abandoned=percentiles(by_end.get("ended", [])),
         expired=percentiles(by_end.get("expired", [])),
-        still_waiting=still_waiting,
+        still_waiting=len(by_end.get(None, [])),
     )
 
 
-def first_response_time(
-    db: Db,
-    *,
-    start: datetime,
-    end: datetime,
-    language: str | None = None,
-    channel: str | None = None,
-    skill: str | None = None,
-    agent: str | None = None,
-) -> FirstResponse:
+def _held(facts: Facts) -> list[AssignmentRow]:
+    """Assignments begun in the period, in the scope's skill, to the scope's agent."""
+    within = facts.scope
+    lo, hi = bounds(within)
+    return [
+        a
+        for a in facts.assignments
+        if lo <= a.began_at < hi and _skill(within, a.skill) and _agent(within, a.agent)
+    ]
+
+
+def first_response_time(db: Db, scope: Scope) -> FirstResponse:
     """From an assignment to its agent's first reply, for assignments begun in the period."""
-    within = scope(start, end, language, channel, skill, agent)
-    return first_response_of(load_contacts(db, within), within)
+    return first_response_of(load_facts(db, scope, ("assignments",)))
 
 
-def first_response_of(contacts: list[Contact], within: Scope) -> FirstResponse:
-    replied: list[float] = []
-    without = 0
-    for contact in contacts:
-        for held in assignments(contact):
-            if not (within.holds(held.begin.at) and within.matches(held.begin, held.agent)):
-                continue
-            if held.first_reply is not None:
-                replied.append(seconds(held.begin, held.first_reply))
-            elif held.end is not None:
-                without += 1
+def first_response_of(facts: Facts) -> FirstResponse:
+    held = _held(facts)
+    replied = [a.reply_seconds for a in held if a.reply_seconds is not None]
+    without = sum(1 for a in held if a.reply_seconds is None and a.ended_at is not None)
     return FirstResponse(percentiles(replied), without)
 
 
-def handle_time(
-    db: Db,
-    *,
-    start: datetime,
-    end: datetime,
-    language: str | None = None,
-    channel: str | None = None,
-    skill: str | None = None,
-    agent: str | None = None,
-) -> HandleTime:
+def handle_time(db: Db, scope: Scope) -> HandleTime:
     """Mean time from an assignment to the close (or the customer's end) under that agent."""
-    within = scope(start, end, language, channel, skill, agent)
-    return handle_time_of(load_contacts(db, within), within)
+    return handle_time_of(load_facts(db, scope, ("assignments",)))
 
 
-def handle_time_of(contacts: list[Contact], within: Scope) -> HandleTime:
+def handle_time_of(facts: Facts) -> HandleTime:
     by_agent: dict[str, list[float]] = {}
-    for contact in contacts:
-        for held in assignments(contact):
-            finished = held.end
-            if (
-                finished is None
-                or finished.kind not in ("closed", "ended")
-                or finished.agent != held.agent
-                or not within.holds(held.begin.at)
-                or not within.matches(held.begin, held.agent)
-            ):
-                continue
-            by_agent.setdefault(held.agent, []).append(seconds(held.begin, finished))
+    for held in _held(facts):
+        if held.handle_seconds is not None:
+            by_agent.setdefault(held.agent, []).append(held.handle_seconds)
     every = [s for spans in by_agent.values() for s in spans]
     means = {name: sum(spans) / len(spans) for name, spans in sorted(by_agent.items())}
     return HandleTime(len(every), mean(every), means)
 
 
-def csat(
-    db: Db,
-    *,
-    start: datetime,
-    end: datetime,
-    language: str | None = None,
-    channel: str | None = None,
-    skill: str | None = None,
-    agent: str | None = None,
-) -> Csat:
+def csat(db: Db, scope: Scope) -> Csat:
     """Ratings of the contacts that ended in the period: mean, 1-5 counts, response rate."""
-    within = scope(start, end, language, channel, skill, agent)
-    return csat_of(load_contacts(db, within), within)
+    return csat_of(load_facts(db, scope, ("contacts",)))
 
 
-def ended_in(contacts: list[Contact], within: Scope) -> list[Contact]:
-    """Contacts whose end (close, customer's end, expiry) is in the period and filters."""
+def ended_in(facts: Facts) -> list[ContactRow]:
+    """Contacts whose end (close, customer's end, expiry) is in the period, in the scope's
+    skill and with the scope's agent at the end."""
+    within = facts.scope
+    lo, hi = bounds(within)
     return [
         c
-        for c in contacts
-        if (ending := c.ending) is not None
-        and within.holds(ending.at)
-        and within.matches(ending, ending.agent)
+        for c in facts.contacts
+        if c.ended_at is not None
+        and lo <= c.ended_at < hi
+        and _skill(within, c.ended_skill)
+        and _agent(within, c.ended_agent)
     ]
 
 
-def satisfaction(contacts: list[Contact]) -> Satisfaction:
-    scores = [score for c in contacts if (score := c.score) is not None]
+def satisfaction(contacts: list[ContactRow]) -> Satisfaction:
+    scores = [c.score for c in contacts if c.score is not None]
     counts = Counter(scores)
     return Satisfaction(
         ended=len(contacts),
@@ -333,12 +267,11 @@ def satisfaction(contacts: list[Contact]) -> Satisfaction:
     )
 
 
-def csat_of(contacts: list[Contact], within: Scope) -> Csat:
-    ended = ended_in(contacts, within)
-    segments: dict[str, list[Contact]] = {name: [] for name in dict.fromkeys(SEGMENTS.values())}
+def csat_of(facts: Facts) -> Csat:
+    ended = ended_in(facts)
+    segments: dict[str, list[ContactRow]] = {name: [] for name in dict.fromkeys(SEGMENTS.values())}
     for contact in ended:
-        outcome = contact.ending.outcome if contact.ending else None
-        segments[SEGMENTS.get(outcome or "", "unserved")].append(contact)
+        segments[SEGMENTS.get(contact.outcome or "", "unserved")].append(contact)
     return Csat(
         overall=satisfaction(ended),
         by_segment={name: satisfaction(members) for name, members in segments.items()},

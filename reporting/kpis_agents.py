@@ -1,26 +1,21 @@
-"""Agents' KPIs over a period [start, end): first-contact resolution and the agents' table
-(docs/kpis.md). Same rules as `reporting.kpis`: None for an average or rate of nothing."""
+"""Agents' KPIs over a scope's period [start, end): first-contact resolution and the agents'
+table (docs/kpis.md), from the contact facts. Same rules as `reporting.kpis`: a function of
+the database and a pure one of loaded `Facts`; None for an average or rate of nothing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from reporting.kpis import Ratio, ended_in, first_response_of, handle_time_of, ratio, scope
-from reporting.kpis_contacts import (
-    EVENTS,
-    OPENINGS,
-    Contact,
-    Db,
-    assignments,
-    load_contacts,
-    mean,
-)
+from reporting.facts import CONTACTS, AssignmentRow, ContactRow, Facts, bounds, load_facts
+from reporting.kpis import Ratio, ended_in, percentiles, ratio
+from reporting.kpis_contacts import Db, Scope, mean
 
 AGENT_OUTCOMES = ("resolved_by_agent", "ended_by_customer")  # an agent had it at the end
 DEFAULT_DAYS = 7
+MANY_CUSTOMERS = 500
 
 
 @dataclass(frozen=True)
@@ -44,41 +39,34 @@ class AgentRow:
 
 
 def first_contact_resolution(
-    db: Db,
-    *,
-    start: datetime,
-    end: datetime,
-    days: int = DEFAULT_DAYS,
-    now: datetime | None = None,
-    language: str | None = None,
-    channel: str | None = None,
-    skill: str | None = None,
-    agent: str | None = None,
+    db: Db, scope: Scope, *, days: int = DEFAULT_DAYS, now: datetime | None = None
 ) -> FirstContactResolution:
     """Share of agent contacts after which the customer opened no contact within `days`.
 
-    A new contact is a `started` or `reopened` row of any conversation of the same
-    `customer_id` after the contact ended and at most `days` later; `now` (default: the
-    clock) decides which windows are over.
+    A new contact is the opening of any contact of the same `customer_id` after the contact
+    ended and at most `days` later; `now` (default: the clock) decides which windows are over.
     """
+    return first_contact_resolution_of(db, load_facts(db, scope, ("contacts",)), days=days, now=now)
+
+
+def first_contact_resolution_of(
+    db: Db, facts: Facts, *, days: int = DEFAULT_DAYS, now: datetime | None = None
+) -> FirstContactResolution:
+    """From loaded facts, plus one query for the customers' later openings (of any language or
+    channel: a customer who comes back elsewhere still came back)."""
     if days < 1:
         raise ValueError("days must be at least 1")
-    within = scope(start, end, language, channel, skill, agent)
-    window = timedelta(days=days)
-    now = now or datetime.now(timezone.utc)
-    ended = [
-        c
-        for c in ended_in(load_contacts(db, within), within)
-        if ending_outcome(c) in AGENT_OUTCOMES
-    ]
+    window = timedelta(days=days).total_seconds()
+    until = (now or datetime.now(timezone.utc)).timestamp()
+    ended = [c for c in ended_in(facts) if c.outcome in AGENT_OUTCOMES]
     unknown = [c for c in ended if c.customer_id is None]
     known = [c for c in ended if c.customer_id is not None]
-    settled = [c for c in known if ended_at(c) + window <= now]
+    settled = [c for c in known if _ended(c) + window <= until]
     openings = customer_openings(db, settled, window)
     repeated = sum(
         1
         for c in settled
-        if any(ended_at(c) < at <= ended_at(c) + window for at in openings.get(c.customer_id, []))
+        if any(_ended(c) < at <= _ended(c) + window for at in openings.get(c.customer_id, []))
     )
     return FirstContactResolution(
         days=days,
@@ -88,72 +76,70 @@ def first_contact_resolution(
     )
 
 
-def ending_outcome(contact: Contact) -> str | None:
-    return contact.ending.outcome if contact.ending else None
-
-
-def ended_at(contact: Contact) -> datetime:
-    """When the contact ended; its opening for one that has not (never asked here)."""
-    row = contact.ending or contact.rows[0]
-    return row.at
+def _ended(contact: ContactRow) -> float:
+    assert contact.ended_at is not None  # only ended contacts are asked about
+    return contact.ended_at
 
 
 def customer_openings(
-    db: Db, contacts: list[Contact], window: timedelta
-) -> dict[str | None, list[datetime]]:
-    """When each of these contacts' customers opened a contact, within reach of their windows."""
+    db: Db, contacts: list[ContactRow], window: float
+) -> dict[str | None, list[float]]:
+    """When (Unix seconds) each of these contacts' customers opened a contact, within reach of
+    their windows (`window` seconds after their ends)."""
     if not contacts:
         return {}
-    events = EVENTS.c
-    customers = sorted({c.customer_id for c in contacts if c.customer_id is not None})
-    query = select(events.customer_id, events.at).where(
-        events.kind.in_(OPENINGS),
-        events.customer_id.in_(customers),
-        events.at > min(ended_at(c) for c in contacts),
-        events.at <= max(ended_at(c) for c in contacts) + window,
+    c = CONTACTS.c
+    customers = {contact.customer_id for contact in contacts if contact.customer_id}
+    query = select(c.customer_id, c.opened_at).where(
+        c.opened_at > min(_ended(contact) for contact in contacts),
+        c.opened_at <= max(_ended(contact) for contact in contacts) + window,
     )
-    found: dict[str | None, list[datetime]] = {}
+    # Few customers: by the (customer_id, opened_at) index. Many (a long period): one read of
+    # the period's openings is cheaper than long IN lists (SQLite caps their length, too).
+    if len(customers) <= MANY_CUSTOMERS:
+        query = query.where(c.customer_id.in_(sorted(customers)))
+    found: dict[str | None, list[float]] = {}
     for customer, at in db.execute(query):
-        found.setdefault(customer, []).append(at)
+        if customer in customers:
+            found.setdefault(customer, []).append(at)
     return found
 
 
-def agent_table(
-    db: Db,
-    *,
-    start: datetime,
-    end: datetime,
-    language: str | None = None,
-    channel: str | None = None,
-    skill: str | None = None,
-) -> list[AgentRow]:
+def agent_table(db: Db, scope: Scope) -> list[AgentRow]:
     """One row per agent who was given a contact, or had one end, in the period; by name."""
-    within = scope(start, end, language, channel, skill)
-    contacts = load_contacts(db, within)
-    chats: dict[str, set[tuple[str, int]]] = {}
-    for contact in contacts:
-        for held in assignments(contact):
-            if within.holds(held.begin.at) and within.matches(held.begin):
-                chats.setdefault(held.agent, set()).add((contact.conversation_id, contact.episode))
+    return agent_table_of(load_facts(db, scope, ("contacts", "assignments")))
+
+
+def agent_table_of(facts: Facts) -> list[AgentRow]:
+    """Only the scope's agent's row when it names one. The same measures as
+    `reporting.kpis.handle_time_of` and `first_response_of`, agent by agent in one pass."""
+    within = facts.scope
+    lo, hi = bounds(within)
+    held: dict[str, list[AssignmentRow]] = {}
+    for a in facts.assignments:
+        if lo <= a.began_at < hi and (within.skill is None or a.skill == within.skill):
+            held.setdefault(a.agent, []).append(a)
     scores: dict[str, list[int]] = {}
-    for contact in ended_in(contacts, within):
-        name = contact.ending.agent if contact.ending else None
-        if name is not None:
-            rated = scores.setdefault(name, [])
+    for contact in ended_in(replace(facts, scope=replace(within, agent=None))):
+        if contact.ended_agent is not None:
+            rated = scores.setdefault(contact.ended_agent, [])
             if contact.score is not None:
                 rated.append(contact.score)
-    handled = handle_time_of(contacts, within).by_agent
     rows = []
-    for name in sorted(chats.keys() | scores.keys()):
-        replies = first_response_of(contacts, scope(start, end, language, channel, skill, name))
+    for name in sorted(held.keys() | scores.keys()):
+        if within.agent is not None and name != within.agent:
+            continue
+        mine = held.get(name, [])
+        handled = [a.handle_seconds for a in mine if a.handle_seconds is not None]
+        replies = [a.reply_seconds for a in mine if a.reply_seconds is not None]
         rows.append(
             AgentRow(
                 agent=name,
-                chats=len(chats.get(name, ())),
-                handle_time=handled.get(name),
+                chats=len({(a.conversation_id, a.episode) for a in mine}),
+                handle_time=mean(handled),
                 csat=mean(scores.get(name, [])),
                 ratings=len(scores.get(name, [])),
-                first_response_p50=replies.replied.p50,
+                first_response_p50=percentiles(replies).p50,
             )
         )
     return rows

@@ -6,17 +6,18 @@ A contact is one episode of a conversation, `(conversation_id, episode)`: it ope
 opening, a wait's queueing, an assignment, a contact's ending for satisfaction); its end is looked
 up whenever it came, and a measure not ended yet is counted as open, never as a duration.
 
-The rows of every contact touched by the period are read and walked here in Python: portable
-across SQLite and PostgreSQL, and fine for days of events; the 100,000-conversation step
-replaces it with the `contact_facts` rollup (docs/kpis.md, "Speed").
+This walk is the definition: `reporting.contact_facts` runs it on each contact new events touch
+and stores what it finds (`contact_facts`, `wait_facts`, `assignment_facts`), which the KPIs
+read (docs/kpis.md, "Speed"). `load_contacts` still reads a period's contacts row by row.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.engine import Connection
@@ -78,6 +79,8 @@ class Contact:
     episode: int
     customer_id: str | None
     rows: tuple[Row, ...]  # in time order
+    language: str | None = None  # its first row's that has one
+    channel: str | None = None  # its first row's
 
     def first(self, *kinds: str) -> Row | None:
         return next((row for row in self.rows if row.kind in kinds), None)
@@ -140,13 +143,18 @@ def load_contacts(db: Db, scope: Scope) -> list[Contact]:
         )
         .order_by(events.conversation_id, events.episode, events.at, events.id)
     )
-    result = db.execute(query).mappings().all()
+    return contacts_of(db.execute(query).mappings())
+
+
+def contacts_of(mappings: Iterable[Mapping[str, Any]]) -> list[Contact]:
+    """Contacts from `conversation_events` rows ordered by conversation, episode, time and id."""
     contacts = []
     for (cid, episode), group in itertools.groupby(
-        result, key=lambda m: (m["conversation_id"], m["episode"])
+        mappings, key=lambda m: (m["conversation_id"], m["episode"])
     ):
-        mappings = list(group)
-        customer = next((m["customer_id"] for m in mappings if m["customer_id"]), None)
+        listed = list(group)
+        customer = next((m["customer_id"] for m in listed if m["customer_id"]), None)
+        language = next((m["language"] for m in listed if m["language"]), None)
         rows = tuple(
             Row(
                 m["kind"],
@@ -158,9 +166,9 @@ def load_contacts(db: Db, scope: Scope) -> list[Contact]:
                 m["outcome"],
                 m["score"],
             )  # fmt: skip
-            for m in mappings
+            for m in listed
         )
-        contacts.append(Contact(cid, episode, customer, rows))
+        contacts.append(Contact(cid, episode, customer, rows, language, listed[0]["channel"]))
     return contacts
 
 

@@ -1,5 +1,11 @@
 """Dependencies of the REST routes: the hub, the signed-in agent and their role, the bot's
-credentials, the rate limiter, and the checks every request body and conversation id pass."""
+credentials, the rate limiter, and the checks every request body and conversation id pass.
+
+Who may do what, by role (docs/security.md, "Roles"): `CurrentAgent` is anyone who takes
+chats (agents, supervisors, admins; a manager gets 403), `CurrentSupervisor` supervisors and
+admins, `CurrentReporter` whoever reads reports (`REPORTING_ROLES`: managers, supervisors,
+admins). `SignedInDep` alone (refresh, sign-out, who am I) is any role.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from handover.agent_sessions import SignedIn, signed_in_with
 from handover.ids import SESSION_ID_PATTERN, is_session_id
-from handover.models import SUPERVISING_ROLES
+from handover.models import NO_CHAT_ROLES, REPORTING_ROLES, SUPERVISING_ROLES
 from handover.ratelimit import RateLimiter
 from handover.service import Hub
 
@@ -62,6 +68,10 @@ SignedInDep = Annotated[SignedIn, Depends(signed_in)]
 
 
 async def current_agent(session: SignedInDep) -> Any:
+    """The signed-in agent, if their role takes chats (a manager gets 403 on every chat route:
+    the queue, conversations, accepting, replying, status, team, canned responses)."""
+    if session.agent.role in NO_CHAT_ROLES:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="managers take no chats")
     return session.agent
 
 
@@ -73,14 +83,27 @@ def is_supervisor(agent: Any) -> bool:
     return agent.role in SUPERVISING_ROLES
 
 
-async def current_supervisor(agent: CurrentAgent) -> Any:
-    """The signed-in agent, if their role is supervisor or admin (else 403)."""
-    if not is_supervisor(agent):
+async def current_supervisor(session: SignedInDep) -> Any:
+    """The signed-in agent, if their role is supervisor or admin (else 403, managers too: the
+    overview lists conversations and customers, and reassigning is running the floor)."""
+    if not is_supervisor(session.agent):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="supervisors only")
-    return agent
+    return session.agent
 
 
 CurrentSupervisor = Annotated[Any, Depends(current_supervisor)]
+
+
+async def current_reporter(session: SignedInDep) -> Any:
+    """The signed-in person, if their role reads reports (`REPORTING_ROLES`; else 403)."""
+    if session.agent.role not in REPORTING_ROLES:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, detail="managers, supervisors and admins only"
+        )
+    return session.agent
+
+
+CurrentReporter = Annotated[Any, Depends(current_reporter)]
 
 
 def bot_caller(hub: HubDep, credentials: Credentials) -> None:

@@ -1,4 +1,8 @@
-"""Agents, their passwords and their signed-in sessions."""
+"""Agents, their passwords and their signed-in sessions.
+
+Managers sign in like agents but take no chats (`NO_CHAT_ROLES`): their status stays offline,
+so routing, transfers, reassigning and the count of agents online never see them.
+"""
 
 import re
 from collections.abc import Iterable
@@ -13,6 +17,7 @@ from handover.crud.base import AgentExistsError, NotFoundError, one_of, save
 from handover.models import (
     AGENT_ROLES,
     AGENT_STATUSES,
+    NO_CHAT_ROLES,
     Agent,
     AgentRole,
     AgentSession,
@@ -84,11 +89,13 @@ def authenticate(session: Session, *, username: str, password: str) -> Agent | N
 def sign_in(
     session: Session, *, username: str, password: str, lifetime_seconds: int
 ) -> tuple[Agent, AgentSession] | None:
-    """Check the password, set the agent online and open a session; None for a wrong pair."""
+    """Check the password, set the agent online (managers stay offline) and open a session;
+    None for a wrong pair."""
     agent = authenticate(session, username=username, password=password)
     if agent is None:
         return None
-    agent.status = "online"
+    if agent.role not in NO_CHAT_ROLES:
+        agent.status = "online"
     return agent, open_agent_session(session, agent=agent, lifetime_seconds=lifetime_seconds)
 
 
@@ -104,11 +111,13 @@ def get_agent(session: Session, *, username: str) -> Agent | None:
 
 
 def set_agent_status(session: Session, *, username: str, status: AgentStatus) -> Agent:
-    """Set an agent online, away or offline."""
+    """Set an agent online, away or offline (a manager only offline: they take no chats)."""
     one_of("status", status, AGENT_STATUSES)
     agent = get_agent(session, username=username)
     if agent is None:
         raise NotFoundError(f"no agent {username!r}")
+    if agent.role in NO_CHAT_ROLES and status != "offline":
+        raise ValueError(f"a {agent.role} takes no chats, so is never {status}")
     agent.status = status
     return agent
 
@@ -176,8 +185,12 @@ def agent_skills(agent: Agent) -> list[str]:
 
 
 def list_online_agents(session: Session) -> list[Agent]:
-    """Agents whose status is online, by username."""
-    query = select(Agent).where(Agent.status == "online").order_by(Agent.username)
+    """Agents whose status is online, by username (never a manager, whatever the row says)."""
+    query = (
+        select(Agent)
+        .where(Agent.status == "online", Agent.role.not_in(NO_CHAT_ROLES))
+        .order_by(Agent.username)
+    )
     return list(session.execute(query).scalars())
 
 

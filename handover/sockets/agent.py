@@ -1,5 +1,10 @@
-"""Namespace `/agent`: live events for authenticated agents only; supervisors' and admins'
-sockets also join the room `supervisors` (`overview_changed`, sockets/notify.py)."""
+"""Namespace `/agent`: live events for authenticated agents only; supervisors', admins' and
+managers' sockets also join the room `supervisors` (`overview_changed`, sockets/notify.py).
+
+A manager's socket (a dashboard's) joins only that room and its session's: nothing about any
+one chat reaches it, it never counts as a console at work (presence), and its chat events
+(typing, closing) are refused with `not_allowed`.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from handover.agent_sessions import signed_in_with
 from handover.customer_input import Refused
 from handover.ids import is_session_id
 from handover.lifecycle import wrap_up_note, wrap_up_reason
-from handover.models import SUPERVISING_ROLES
+from handover.models import NO_CHAT_ROLES, REPORTING_ROLES
 from handover.service import Hub
 from handover.sockets.base import GuardedNamespace
 from handover.sockets.notify import SUPERVISORS, nudge_supervisors
@@ -56,23 +61,34 @@ class AgentNamespace(GuardedNamespace):
         if found is None:  # a bad token, or a session ended by logout
             raise socketio.exceptions.ConnectionRefusedError("authentication failed")
         agent, claims = found.agent, found.claims
-        await self.save_session(sid, {"agent": agent.username})
+        # A role changed later counts from the next connect.
+        takes_chats = agent.role not in NO_CHAT_ROLES
+        await self.save_session(sid, {"agent": agent.username, "takes_chats": takes_chats})
         await self.enter_room(sid, session_room(claims.session_id))
+        if agent.role in REPORTING_ROLES:  # the dashboard and the supervisors' view
+            await self.enter_room(sid, SUPERVISORS)
+        if not takes_chats:
+            return
         await self.enter_room(sid, "agents")
         await self.enter_room(sid, f"agent:{agent.username}")
-        if agent.role in SUPERVISING_ROLES:  # a role changed later counts from the next connect
-            await self.enter_room(sid, SUPERVISORS)
         self.hub.presence.connected(agent.username)
         await nudge_supervisors(self.hub.outbox)  # signing in set them online
 
+    async def _chat_taker(self, sid: str) -> dict[str, Any]:
+        """The socket's session, if its agent takes chats (a manager's is refused)."""
+        session = await self.get_session(sid) or {}
+        if not session.get("takes_chats", False):
+            raise Refused("not_allowed", "managers take no chats")
+        return session
+
     async def on_disconnect(self, sid: str) -> None:
         session = await self.get_session(sid)
-        if session and session.get("agent"):
+        if session and session.get("agent") and session.get("takes_chats"):
             self.hub.presence.disconnected(session["agent"])
             await nudge_supervisors(self.hub.outbox)  # signing out sets them offline
 
     async def on_typing(self, sid: str, data: Any = None) -> None:
-        session = await self.get_session(sid)
+        session = await self._chat_taker(sid)
         conversation_id = data.get("conversation_id") if isinstance(data, dict) else None
         if not session or not isinstance(conversation_id, str):
             await self.emit("error", {"error": "typing needs a conversation_id"}, to=sid)
@@ -90,7 +106,7 @@ class AgentNamespace(GuardedNamespace):
         The reason (resolved, not_resolved, duplicate, spam) may be left out, for consoles
         that do not ask for one yet: the episode then records none. The REST route needs it.
         """
-        session = await self.get_session(sid)
+        session = await self._chat_taker(sid)
         payload = data if isinstance(data, dict) else {}
         conversation_id = payload.get("conversation_id")
         if not is_session_id(conversation_id):

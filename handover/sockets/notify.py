@@ -6,8 +6,9 @@ agents get `handover_requested`, `queue_updated`, `conversation_transferred`,
 `conversation_closed` and `conversation_rated` (docs/handover.md lists the payloads).
 An agent whose chat a supervisor moved to someone else gets `conversation_reassigned`
 (`{conversation_id, to_agent, by}`) and `queue_updated`, on which consoles refresh their chats.
-Supervisors' sockets, in the room `supervisors`, get `overview_changed` (`{}`) whenever the
-queue, an agent's chats or an agent's presence changes: a nudge to fetch the overview again.
+Supervisors' and managers' sockets, in the room `supervisors`, get `overview_changed` (`{}`)
+whenever the queue, an agent's chats or an agent's presence changes: a nudge to fetch the
+overview (or the dashboard's live figures, `/api/reports/live`) again.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ from handover.lifecycle import (
 )
 from handover.sockets.outbox import Outbox
 
-SUPERVISORS = "supervisors"  # the room of supervisors' and admins' sockets on /agent
+# The room of supervisors', admins' and managers' sockets on /agent (REPORTING_ROLES): the
+# overview and the dashboard's live figures both refetch on the nudge.
+SUPERVISORS = "supervisors"
 OVERVIEW_CHANGED = "overview_changed"
 # The transitions that change the queue or an agent's chats: what supervisors watch.
 WATCHED = (

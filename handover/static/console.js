@@ -80,6 +80,7 @@
       $("login-view").hidden = true; $("desk").hidden = false; $("me").hidden = false;
       $("me-name").textContent = agent.display_name || agent.username;
       $("supervisor-link").hidden = ["supervisor", "admin"].indexOf(agent.role) < 0;
+      $("dashboard-link").hidden = ["manager", "supervisor", "admin"].indexOf(agent.role) < 0;
       $("status").value = agent.status === "away" ? "away" : "online";
       if (agent.status === "offline") api("POST", "/api/agent/status", { status: "online" }).catch(failed);
       $("notify-enable").hidden = !("Notification" in window) || Notification.permission !== "default";

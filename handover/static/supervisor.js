@@ -61,6 +61,7 @@
     }).then(function (agent) {
       $("me").hidden = false;
       $("me-name").textContent = agentName(agent) + " (" + agent.role + ")";
+      $("dashboard-link").hidden = ["manager", "supervisor", "admin"].indexOf(agent.role) < 0;
       if (SUPERVISING.indexOf(agent.role) < 0) { notOurs(); return; }
       $("gate").hidden = true; $("board").hidden = false;
       connect();

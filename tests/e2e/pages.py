@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import socketio
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from bot.stack import ROOT
 from tests.e2e.conftest import AGENTS, WAIT_MS
@@ -183,3 +183,21 @@ def console_sign_in(page: Page, gateway_url: str, name: str) -> None:
     page.get_by_label("Password").fill(AGENTS[name])
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="My chats")).to_be_visible(timeout=WAIT_MS)
+
+
+def dashboard_sign_in(page: Page, gateway_url: str, name: str, password: str) -> None:
+    """Sign in on the dashboard's own form (managers need not open the console first)."""
+    page.goto(f"{gateway_url}/dashboard")
+    page.get_by_label("Username").fill(name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def dashboard_tile(page: Page, key: str) -> str:
+    """The value a KPI tile shows (`data-kpi` is the API's key)."""
+    return page.locator(f'.tile[data-kpi="{key}"] .value').inner_text()
+
+
+def live_tile(page: Page, key: str) -> Locator:
+    """A live figure's value element (`queue_length`, `agents_online`, `chats_in_progress`)."""
+    return page.locator(f'#live [data-live="{key}"]')

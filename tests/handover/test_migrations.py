@@ -18,6 +18,8 @@ from handover.models import Base
 TABLES = {
     "agents", "agent_sessions", "conversations", "episodes", "messages", "handovers", "tickets",
     "conversation_notes", "conversation_labels", "conversation_events",
+    "contact_facts", "wait_facts", "assignment_facts", "fact_watermarks",
+    "session_facts", "misunderstood_texts",
 }  # fmt: skip
 
 

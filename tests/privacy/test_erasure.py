@@ -145,6 +145,8 @@ async def test_erase_then_export_leaves_nothing_and_the_receipt_lists_every_stor
             "conversation_notes": 1,
             "conversation_labels": 1,
             "conversation_events": 0,  # tests/privacy/test_recorded_events.py
+            "contact_facts": 0,  # tests/privacy/test_contact_facts.py
+            "session_facts": 0,  # tests/privacy/test_session_facts.py
             "conversations": 3,
         },
     }

@@ -6,7 +6,6 @@ The events are made with Rasa's own event classes, as the tracker store publishe
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 import yaml
 from rasa.shared.core.events import (
     ActionExecuted,
+    ActiveLoop,
     BotUttered,
     Event,
     SessionStarted,
@@ -25,7 +25,7 @@ from rasa.shared.core.events import (
 from sqlalchemy.engine import Engine
 
 from reporting import bot_facts, broker_table
-from reporting.bot_facts import Misunderstood, SessionFacts, bot_sessions, misunderstood
+from reporting.bot_facts import Miss, SessionFacts, bot_sessions
 from tests.handover.conftest import empty_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -182,14 +182,20 @@ def publish(engine: Engine, conversations: dict[str, list[Event]]) -> None:
         broker_table.insert(connection, sorted(published, key=lambda e: e["timestamp"]))
 
 
-def facts(sender: str, started: float, ended: float, **fields: Any) -> SessionFacts:
+def facts(sender: str, started: float, ended: float, first: float, **fields: Any) -> SessionFacts:
+    """A session from minute `started` to `ended`, the customer's first message at `first`."""
     empty: dict[str, Any] = dict(
         channel="rest", language=None, customer_id=None, requests=(), fallbacks=0,
-        asked_for_person=False, bot_ticket=False, verified=False,
+        asked_for_person=False, bot_ticket=False, verified=False, unanswered=False, misses=(),
     )  # fmt: skip
     return SessionFacts(
-        sender_id=sender, started=when(started), ended=when(ended), **{**empty, **fields}
-    )
+        sender_id=sender, started=when(started), ended=when(ended), first_message=when(first),
+        **{**empty, **fields},
+    )  # fmt: skip
+
+
+def miss(text: str, minute: float) -> Miss:
+    return Miss(when(minute), text)
 
 
 def test_each_session_of_the_day_and_what_it_says(engine: Engine) -> None:
@@ -197,24 +203,29 @@ def test_each_session_of_the_day_and_what_it_says(engine: Engine) -> None:
 
     found = bot_sessions(engine, start=DAY, end=NEXT_DAY)
 
+    # Unanswered: a request and the customer's last message got no answer (rest-first,
+    # both of rest-twice's sessions, rest-late); every other one was answered last.
     assert found == [
-        facts("rest-first", 0, 0, user_messages=1, requests=("check_bill_balance",)),
-        facts("rest-bill", 540, 545, user_messages=5, language="en", customer_id="CUS-00001",
-              requests=("check_bill_balance",), verified=True),
-        facts("socket-person", 600, 630, channel="socketio", language="fr", user_messages=3,
-              fallbacks=2, requests=("request_human",), asked_for_person=True),
-        facts("rest-ticket", 660, 662, language="en", user_messages=2,
+        facts("rest-first", 0, 0, 0, user_messages=1, requests=("check_bill_balance",),
+              unanswered=True),
+        facts("rest-bill", 540, 545, 541, user_messages=5, language="en",
+              customer_id="CUS-00001", requests=("check_bill_balance",), verified=True),
+        facts("socket-person", 600, 630, 601, channel="socketio", language="fr",
+              user_messages=3, fallbacks=2, requests=("request_human",), asked_for_person=True,
+              misses=(miss("ma box fait des trucs", 601), miss("elle clignote", 602))),
+        facts("rest-ticket", 660, 662, 661, language="en", user_messages=2,
               requests=("check_outage",), bot_ticket=True),
-        facts("rest-ticket-failed", 665, 666, user_messages=2, requests=("check_outage",)),
-        facts("socket-handover-ticket", 700, 703, channel="socketio", user_messages=3,
+        facts("rest-ticket-failed", 665, 666, 665, user_messages=2, requests=("check_outage",)),
+        facts("socket-handover-ticket", 700, 703, 701, channel="socketio", user_messages=3,
               requests=("complain", "track_order"), asked_for_person=True, bot_ticket=True),
-        facts("socket-hello", 720, 722, channel="socketio", user_messages=2),
-        facts("rest-twice", 800, 801, user_messages=1, language="fr",
-              customer_id="CUS-00002", requests=("track_order",)),
-        facts("rest-twice", 900, 902, user_messages=2,
-              requests=("faq/roaming", "faq/opening_hours")),
-        facts("rest-late", 1430, 1445, user_messages=2,
-              requests=("check_bill_balance", "request_human"), asked_for_person=True),
+        facts("socket-hello", 720, 722, 721, channel="socketio", user_messages=2),
+        facts("rest-twice", 800, 801, 801, user_messages=1, language="fr",
+              customer_id="CUS-00002", requests=("track_order",), unanswered=True),
+        facts("rest-twice", 900, 902, 901, user_messages=2,
+              requests=("faq/roaming", "faq/opening_hours"), unanswered=True),
+        facts("rest-late", 1430, 1445, 1431, user_messages=2,
+              requests=("check_bill_balance", "request_human"), asked_for_person=True,
+              unanswered=True),
     ]  # fmt: skip
     assert [f.first_request for f in found if f.sender_id.startswith("socket")] == [
         "request_human", "complain", None,
@@ -229,8 +240,9 @@ def test_a_session_belongs_to_the_day_it_started(engine: Engine) -> None:
     evening = bot_sessions(engine, start=when(1380), end=NEXT_DAY)
 
     assert yesterday == [
-        facts("rest-night", -10, 6, user_messages=3, requests=("reset_password",), fallbacks=1)
-    ]
+        facts("rest-night", -10, 6, -9, user_messages=3, requests=("reset_password",),
+              fallbacks=1, unanswered=True, misses=(miss("???", 5),))
+    ]  # fmt: skip
     assert [(f.sender_id, f.started) for f in tomorrow] == [("rest-tomorrow", NEXT_DAY)]
     assert [f.sender_id for f in evening] == ["rest-late"]
 
@@ -240,8 +252,9 @@ def test_without_session_events_the_first_event_starts_one(engine: Engine) -> No
     publish(engine, {"bare": [said("my bill", "check_bill_balance", 60), said("ok", "affirm", 61)]})
 
     assert bot_sessions(engine, start=DAY, end=NEXT_DAY) == [
-        facts("bare", 60, 61, user_messages=2, requests=("check_bill_balance",))
-    ]
+        facts("bare", 60, 61, 60, user_messages=2, requests=("check_bill_balance",),
+              unanswered=True)
+    ]  # fmt: skip
 
 
 def test_top_requests_count_sessions_not_messages(engine: Engine) -> None:
@@ -284,63 +297,51 @@ FALLBACKS: dict[str, list[Event]] = {
 }  # fmt: skip
 
 
-def test_misunderstood_messages_grouped_by_spelling_and_redacted(engine: Engine) -> None:
+def test_each_session_keeps_the_texts_the_nlu_missed(engine: Engine) -> None:
     publish(engine, FALLBACKS)
 
-    found = misunderstood(engine, start=DAY, end=NEXT_DAY)
+    found = {f.sender_id: f.misses for f in bot_sessions(engine, start=DAY, end=NEXT_DAY)}
 
-    assert found == [
-        Misunderstood(
-            key="reseau en panne", text="réseau en panne", count=4,
-            spellings=("réseau en panne", "Réseau  en panne", "RESEAU EN PANNE"),
-        ),
-        Misunderstood(
-            key="born [date of birth]", text="born [date of birth]", count=2,
-            spellings=("born [date of birth]",),
-        ),
-        Misunderstood(
-            key="ligne 0 coupee", text="ligne 2 coupée", count=2,
-            spellings=("ligne 2 coupée", "ligne 3 coupee"),
-        ),
-        Misunderstood(
-            key="what is the meaning of life", text="what is the meaning of life", count=1,
-            spellings=("what is the meaning of life",),
-        ),
-    ]  # fmt: skip
-    assert "1985" not in repr(found)
-    assert [group.key for group in misunderstood(engine, start=DAY, end=NEXT_DAY, top=1)] == [
-        "reseau en panne"
-    ]
+    # Blank texts are not kept (en-1's last); en-old is yesterday's.
+    assert found == {
+        "fr-1": (miss("réseau en panne", 60), miss("Réseau  en panne", 61)),
+        "fr-2": (miss("RESEAU EN PANNE", 70), miss("réseau en panne", 71),
+                 miss("ligne 2 coupée", 72)),
+        "en-1": (miss("ligne 3 coupee", 80), miss("born [date of birth]", 81),
+                 miss("born 14/03/1985", 82), miss("what is the meaning of life", 83)),
+    }  # fmt: skip
 
 
-def test_a_group_shows_its_most_frequent_spellings() -> None:
-    # Eight spellings of one message, each once: all counted, MAX_SPELLINGS shown.
-    spellings = ["box", "Box", "BOX", "bOx", "boX", "BOx", "bOX", "BoX"]
-    ranked = [Counter({text: 1 for text in spellings})]
+def test_unanswered_means_the_customer_was_left_without_an_answer(engine: Engine) -> None:
+    publish(engine, {
+        # The last message missed: the bot asked to rephrase, the customer left.
+        "missed-last": [*session(0), said("my bill", "check_bill_balance", 1),
+                        answered("utter_balance_due", 1), said("zzz", "nlu_fallback", 2),
+                        answered("utter_ask_rephrase", 2)],
+        # A form still asking for details at the end.
+        "form-open": [*session(10), said("my bill", "check_bill_balance", 11),
+                      ActiveLoop("bill_form", timestamp=at(11)),
+                      answered("utter_ask_account_number", 11)],
+        # The form done and answered.
+        "form-done": [*session(20), said("my bill", "check_bill_balance", 21),
+                      ActiveLoop("bill_form", timestamp=at(21)), said("30000001", "inform", 22),
+                      ActiveLoop(None, timestamp=at(22)), answered("utter_balance_due", 22)],
+        # A miss earlier, answered at the end.
+        "missed-first": [*session(30), said("zzz", "nlu_fallback", 31),
+                         answered("utter_ask_rephrase", 31), said("my bill", "check_bill_balance", 32),
+                         answered("utter_balance_due", 32)],
+        # No answer at all to the last message.
+        "silent-bot": [*session(40), said("my bill", "check_bill_balance", 41)],
+        # Nothing asked: never unanswered.
+        "hello": [*session(50), said("zzz", "nlu_fallback", 51)],
+    })  # fmt: skip
 
-    (group,) = bot_facts._redacted(ranked, top=5)
+    found = {f.sender_id: f.unanswered for f in bot_sessions(engine, start=DAY, end=NEXT_DAY)}
 
-    assert group.count == 8 and group.spellings == tuple(spellings[: bot_facts.MAX_SPELLINGS])
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("  Où est   MA commande ?? ", "ou est ma commande ??"),
-        ("ORD-123456\tperdue", "ord-000000 perdue"),
-        ("c'est trooop lent", "c'est troop lent"),
-        ("ÉLÉPHANT ½", "elephant 0⁄0"),
-    ],
-)
-def test_normalised(text: str, expected: str) -> None:
-    assert bot_facts.normalised(text) == expected
-
-
-def test_normalised_folds_words_as_the_nlu_does() -> None:
-    from nlu.tokenizer import fold  # loads Rasa's NLU: only here
-
-    for word in ["Réseau", "RESEAUUUU", "façade", "Noël", "ÇA", "straße", "coooool"]:
-        assert bot_facts.normalised(word) == fold(word), word
+    assert found == {
+        "missed-last": True, "form-open": True, "form-done": False, "missed-first": False,
+        "silent-bot": True, "hello": False,
+    }  # fmt: skip
 
 
 def test_the_names_it_looks_for_are_the_bots() -> None:
@@ -365,7 +366,6 @@ def test_no_table_yet_means_nothing_said(tmp_path: Path) -> None:
     engine = broker_table.events_engine(f"sqlite:///{tmp_path}/events.db")
 
     assert bot_sessions(engine, start=DAY, end=NEXT_DAY) == []
-    assert misunderstood(engine, start=DAY, end=NEXT_DAY) == []
 
 
 @pytest.mark.parametrize(
@@ -381,5 +381,3 @@ def test_a_period_must_make_sense(tmp_path: Path, start, end, message: str) -> N
 
     with pytest.raises(ValueError, match=message):
         bot_sessions(engine, start=start, end=end)
-    with pytest.raises(ValueError, match=message):
-        misunderstood(engine, start=start, end=end)

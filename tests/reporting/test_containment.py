@@ -1,9 +1,11 @@
-"""Containment and the NLU fallback rate, from hand-built histories in both tables.
+"""Containment (and without repeat contact within 24 h) and the NLU fallback rate, from
+hand-built histories in both tables.
 
 Rasa's events (a SQLite `rasa_events` of their own, as when REPORTING_EVENTS_URL names
-another database) are made with Rasa's event classes through `test_bot_facts`'s helpers; the
-gateway's `conversation_events` rows sit in the gateway's database (SQLite and PostgreSQL).
-The period is the day of `test_bot_facts.DAY`; a time is a minute of that day.
+another database) are made with Rasa's event classes through `test_bot_facts`'s helpers and
+folded into the session facts of the gateway's database (SQLite and PostgreSQL), beside the
+gateway's `conversation_events` rows. The period is the day of `test_bot_facts.DAY`; a time
+is a minute of that day.
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ from sqlalchemy.orm import Session
 
 from handover.models import RecordedEvent
 from reporting import broker_table
-from reporting.containment import UNKNOWN, Containment, containment, nlu_fallback_rate
+from reporting.containment import Containment, containment, nlu_fallback_rate
 from reporting.kpis import Ratio
+from reporting.kpis_contacts import Scope
+from reporting.session_counts import UNKNOWN
+from reporting.session_facts import refresh
 from tests.handover.conftest import (  # noqa: F401  (database fixtures)
     db_url,
     engine,
@@ -41,8 +46,9 @@ from tests.reporting.test_bot_facts import (
 )
 from tests.reporting.test_bot_facts import session as opened
 
-PERIOD = {"start": DAY, "end": NEXT_DAY}
-LATER = {"start": DAY + timedelta(days=30), "end": DAY + timedelta(days=31)}
+PERIOD = Scope(DAY, NEXT_DAY)
+LATER = Scope(DAY + timedelta(days=30), DAY + timedelta(days=31))
+SETTLED = NEXT_DAY + timedelta(days=2)  # every session's 24 h are over
 Step = tuple[float, str] | tuple[float, str, dict[str, Any]]
 
 CONVERSATIONS: dict[str, list[Event]] = {
@@ -161,12 +167,17 @@ def rasa_events(tmp_path: Path) -> Iterator[Engine]:
     made.dispose()
 
 
+def fold(db: Session, events: Engine) -> None:
+    publish(events, CONVERSATIONS)
+    refresh(db, events)
+
+
 def test_containment_joins_each_session_to_its_own_queueing(
     session: Session,  # noqa: F811
     rasa_events: Engine,
 ) -> None:
-    publish(rasa_events, CONVERSATIONS)
     gateway_history(session)
+    fold(session, rasa_events)
 
     # With a request: A B C D F1 F2 G1 G2 H I = 10 (E greeted only).
     # Contained: A, F1 (F's queueing at 402 is in F2's window [400, 402], not F1's [300,
@@ -177,71 +188,108 @@ def test_containment_joins_each_session_to_its_own_queueing(
     # never ran the hand-over), I (REST: the bot's hand-over) = 4.
     # By channel: rest A C I, contained A: 1/3; socketio B D F1 F2 G1 G2 H, contained F1 G1:
     # 2/7. By language: en A C D F1 F2 G1 G2 H, contained A F1 G1: 3/8; fr B: 0/1; I none.
-    assert containment(session, rasa_events, **PERIOD) == Containment(
+    # Without repeat within 24 h: F1 and G1 came back (F2 at 400, G2 at 600, the same
+    # conversation, nobody verified), A did not: 1/10, every window over.
+    assert containment(session, PERIOD, now=SETTLED) == Containment(
         sessions_with_request=10, contained=3, rate=3 / 10, escalated_to_person=4, ticketed=3,
         by_channel={"rest": Ratio(1, 3, 1 / 3), "socketio": Ratio(2, 7, 2 / 7)},
         by_language={"en": Ratio(3, 8, 3 / 8), "fr": Ratio(0, 1, 0.0),
                      UNKNOWN: Ratio(0, 1, 0.0)},
+        without_repeat_24h=Ratio(1, 10, 1 / 10), repeat_pending=0,
     )  # fmt: skip
+
+
+def test_a_repeat_window_not_over_is_left_out(session: Session, rasa_events: Engine) -> None:  # noqa: F811
+    gateway_history(session)
+    fold(session, rasa_events)
+
+    # At 100 minutes into the next day, only sessions that ended by minute 100 have had
+    # their 24 h: A (ended at 62), contained, never back: 1/1; the 9 others pending. At
+    # exactly 24 h after A's end, A is settled.
+    early = containment(session, PERIOD, now=NEXT_DAY + timedelta(minutes=100))
+    assert (early.without_repeat_24h, early.repeat_pending) == (Ratio(1, 1, 1.0), 9)
+    edge = containment(session, PERIOD, now=NEXT_DAY + timedelta(minutes=62))
+    assert (edge.without_repeat_24h, edge.repeat_pending) == (Ratio(1, 1, 1.0), 9)
+    before = containment(session, PERIOD, now=NEXT_DAY + timedelta(minutes=61))
+    assert (before.without_repeat_24h, before.repeat_pending) == (Ratio(0, 0, None), 10)
 
 
 def test_containment_filters_by_the_sessions_channel_and_language(
     session: Session,  # noqa: F811
     rasa_events: Engine,
 ) -> None:
-    publish(rasa_events, CONVERSATIONS)
     gateway_history(session)
+    fold(session, rasa_events)
 
-    # REST: A contained, C ticketed, I a person.
-    assert containment(session, rasa_events, **PERIOD, channel="rest") == Containment(
-        sessions_with_request=3, contained=1, rate=1 / 3, escalated_to_person=1, ticketed=1,
-        by_channel={"rest": Ratio(1, 3, 1 / 3)},
-        by_language={"en": Ratio(1, 2, 0.5), UNKNOWN: Ratio(0, 1, 0.0)},
+    # REST: A contained, C ticketed, I a person; A never came back.
+    assert containment(session, Scope(DAY, NEXT_DAY, channel="rest"), now=SETTLED) == (
+        Containment(
+            sessions_with_request=3, contained=1, rate=1 / 3, escalated_to_person=1,
+            ticketed=1, by_channel={"rest": Ratio(1, 3, 1 / 3)},
+            by_language={"en": Ratio(1, 2, 0.5), UNKNOWN: Ratio(0, 1, 0.0)},
+            without_repeat_24h=Ratio(1, 3, 1 / 3), repeat_pending=0,
+        )
     )  # fmt: skip
     # French: B, handed to a person (E, French too, asked nothing).
-    french = containment(session, rasa_events, **PERIOD, language="fr")
+    french = containment(session, Scope(DAY, NEXT_DAY, language="fr"))
     assert (french.sessions_with_request, french.contained, french.rate) == (1, 0, 0.0)
     assert (french.escalated_to_person, french.ticketed) == (1, 0)
     # The widget in English: D F1 F2 G1 G2 H; contained F1 G1, tickets D G2, people F2 H.
-    widget = containment(session, rasa_events, **PERIOD, channel="socketio", language="en")
+    widget = containment(session, Scope(DAY, NEXT_DAY, language="en", channel="socketio"))
     assert (widget.sessions_with_request, widget.contained, widget.rate) == (6, 2, 2 / 6)
     assert (widget.escalated_to_person, widget.ticketed) == (2, 2)
-    assert containment(session, rasa_events, **PERIOD, channel="facebook").rate is None
+    assert containment(session, Scope(DAY, NEXT_DAY, channel="facebook")).rate is None
+    # A session has no skill or agent: those filters change nothing.
+    assert containment(session, Scope(DAY, NEXT_DAY, skill="billing", agent="ada")).rate == 0.3
 
 
 def test_nothing_to_divide_is_none(session: Session, rasa_events: Engine) -> None:  # noqa: F811
-    publish(rasa_events, CONVERSATIONS)
     gateway_history(session)
+    fold(session, rasa_events)
 
-    assert containment(session, rasa_events, **LATER) == Containment(
+    assert containment(session, LATER) == Containment(
         sessions_with_request=0, contained=0, rate=None, escalated_to_person=0, ticketed=0,
-        by_channel={}, by_language={},
+        by_channel={}, by_language={}, without_repeat_24h=Ratio(0, 0, None), repeat_pending=0,
     )  # fmt: skip
-    assert nlu_fallback_rate(rasa_events, **LATER) == Ratio(0, 0, None)
+    assert nlu_fallback_rate(session, LATER) == Ratio(0, 0, None)
+    assert containment(session, Scope(DAY, DAY)).sessions_with_request == 0
 
 
 def test_the_gateway_alone_adds_no_session(session: Session, rasa_events: Engine) -> None:  # noqa: F811
     # Contacts without any Rasa session (say, Rasa's events purged): nothing to contain.
     gateway_history(session)
+    refresh(session, rasa_events)
 
-    assert containment(session, rasa_events, **PERIOD).sessions_with_request == 0
+    assert containment(session, PERIOD).sessions_with_request == 0
 
 
 def test_nlu_fallback_rate_counts_customer_messages_of_every_session(
+    session: Session,  # noqa: F811
     rasa_events: Engine,
 ) -> None:
-    publish(rasa_events, CONVERSATIONS)
+    fold(session, rasa_events)
 
     # Typed messages: A 2, B 3, C 2, D 1, E 3, F1 1, F2 1, G1 1, G2 1, H 1 (the hand-back
     # is Rasa's API, not the customer), I 1 = 17; misses: B 1, E 1 (greeting-only sessions
     # count here) = 2. French: B 3 + E 3 = 6, 2 misses; REST: A 2 + C 2 + I 1 = 5, none.
-    assert nlu_fallback_rate(rasa_events, **PERIOD) == Ratio(2, 17, 2 / 17)
-    assert nlu_fallback_rate(rasa_events, **PERIOD, language="fr") == Ratio(2, 6, 2 / 6)
-    assert nlu_fallback_rate(rasa_events, **PERIOD, channel="rest") == Ratio(0, 5, 0.0)
+    assert nlu_fallback_rate(session, PERIOD) == Ratio(2, 17, 2 / 17)
+    assert nlu_fallback_rate(session, Scope(DAY, NEXT_DAY, language="fr")) == Ratio(2, 6, 2 / 6)
+    assert nlu_fallback_rate(session, Scope(DAY, NEXT_DAY, channel="rest")) == Ratio(0, 5, 0.0)
 
 
-def test_a_period_must_make_sense(session: Session, rasa_events: Engine) -> None:  # noqa: F811
-    with pytest.raises(ValueError, match="time zone"):
-        containment(session, rasa_events, start=DAY.replace(tzinfo=None), end=NEXT_DAY)
-    with pytest.raises(ValueError, match="must end after"):
-        nlu_fallback_rate(rasa_events, start=NEXT_DAY, end=DAY)
+def test_gateway_rows_recorded_after_the_sessions_count_at_the_next_refresh(
+    session: Session,  # noqa: F811
+    rasa_events: Engine,
+) -> None:
+    fold(session, rasa_events)
+
+    # Rasa's events alone: A F1 G1 H contained (H's queueing is the gateway's); C D
+    # ticketed; B F2 G2 I a person (the bot's hand-over; G2's expiry is the gateway's).
+    alone = containment(session, PERIOD, now=SETTLED)
+    assert (alone.contained, alone.ticketed, alone.escalated_to_person) == (4, 2, 4)
+
+    gateway_history(session)
+    refresh(session, rasa_events)  # no new Rasa event: the gateway's rows are folded
+
+    found = containment(session, PERIOD, now=SETTLED)
+    assert (found.contained, found.ticketed, found.escalated_to_person) == (3, 3, 4)

@@ -1,6 +1,7 @@
 """The gateway's KPIs, each from a hand-built `conversation_events` history whose answer is
-worked out here (SQLite and PostgreSQL). The period is the day of 5 January 2026; a time is a
-minute of that day (1440 is the next midnight, negative ones are the day before)."""
+worked out here (SQLite and PostgreSQL), read from the contact facts that `refresh` folds after
+each contact is recorded. The period is the day of 5 January 2026; a time is a minute of that
+day (1440 is the next midnight, negative ones are the day before)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from handover.models import RecordedEvent
+from reporting.contact_facts import refresh
 from reporting.kpis import (
     Percentiles,
     Ratio,
@@ -24,6 +26,7 @@ from reporting.kpis import (
     waiting_time,
 )
 from reporting.kpis_agents import AgentRow, agent_table, first_contact_resolution
+from reporting.kpis_contacts import Scope
 from tests.handover.conftest import (  # noqa: F401  (database fixtures)
     db_url,
     engine,
@@ -32,10 +35,14 @@ from tests.handover.conftest import (  # noqa: F401  (database fixtures)
 )
 
 T0 = datetime(2026, 1, 5, tzinfo=timezone.utc)
-DAY = {"start": T0, "end": T0 + timedelta(days=1)}
-NEXT_DAY = {"start": T0 + timedelta(days=1), "end": T0 + timedelta(days=2)}
-LATER = {"start": T0 + timedelta(days=100), "end": T0 + timedelta(days=101)}
+DAY = (T0, T0 + timedelta(days=1))
+NEXT_DAY = (T0 + timedelta(days=1), T0 + timedelta(days=2))
+LATER = (T0 + timedelta(days=100), T0 + timedelta(days=101))
 Step = tuple[float, str] | tuple[float, str, dict[str, Any]]
+
+
+def within(period: tuple[datetime, datetime], **filters: str) -> Scope:
+    return Scope(*period, **filters)
 
 
 def minute(value: float) -> datetime:
@@ -67,6 +74,7 @@ def record(
             )  # fmt: skip
         )
     db.commit()
+    refresh(db)
 
 
 def test_transfer_rate_by_reason_counts_contacts_opened_in_the_period(session: Session) -> None:  # noqa: F811
@@ -83,18 +91,18 @@ def test_transfer_rate_by_reason_counts_contacts_opened_in_the_period(session: S
 
     # Opened: c1 c2 c3 c4 c5 c7 c8 c9 = 8; queued: c1 c2 c5 c7 c9 = 5, of which
     # customer_request c1 c5 c7 c9 = 4 and repeated_fallback c2 = 1.
-    rate = transfer_rate(session, **DAY)
+    rate = transfer_rate(session, within(DAY))
     assert rate.overall == Ratio(5, 8, 5 / 8)
     assert rate.by_reason == {
         "customer_request": Ratio(4, 8, 4 / 8),
         "repeated_fallback": Ratio(1, 8, 1 / 8),
     }
     # French: c8 only, not queued: 0 / 1. The REST channel: c9 only, queued: 1 / 1.
-    assert transfer_rate(session, **DAY, language="fr").overall == Ratio(0, 1, 0.0)
-    assert transfer_rate(session, **DAY, channel="rest").overall == Ratio(1, 1, 1.0)
+    assert transfer_rate(session, within(DAY, language="fr")).overall == Ratio(0, 1, 0.0)
+    assert transfer_rate(session, within(DAY, channel="rest")).overall == Ratio(1, 1, 1.0)
     # The next day opened nothing (c7's queueing after midnight belongs to 5 January).
-    assert transfer_rate(session, **NEXT_DAY).overall == Ratio(0, 0, None)
-    assert transfer_rate(session, **NEXT_DAY).by_reason == {}
+    assert transfer_rate(session, within(NEXT_DAY)).overall == Ratio(0, 0, None)
+    assert transfer_rate(session, within(NEXT_DAY)).by_reason == {}
 
 
 def test_queue_abandonment_follows_contacts_queued_in_the_period(session: Session) -> None:  # noqa: F811
@@ -109,14 +117,14 @@ def test_queue_abandonment_follows_contacts_queued_in_the_period(session: Sessio
 
     # Queued in the day: a b c d e = 5 (f the day before); abandoned b d (d after midnight);
     # expired c; still open e.
-    result = queue_abandonment(session, **DAY)
+    result = queue_abandonment(session, within(DAY))
     assert (result.abandoned, result.expired, result.still_open) == (
         Ratio(2, 5, 2 / 5), Ratio(1, 5, 1 / 5), 1,
     )  # fmt: skip
     # Billing: a b d e = 4, abandoned b d.
-    billing_only = queue_abandonment(session, **DAY, skill="billing")
+    billing_only = queue_abandonment(session, within(DAY, skill="billing"))
     assert (billing_only.abandoned, billing_only.expired) == (Ratio(2, 4, 0.5), Ratio(0, 4, 0.0))
-    assert queue_abandonment(session, **LATER).abandoned == Ratio(0, 0, None)
+    assert queue_abandonment(session, within(LATER)).abandoned == Ratio(0, 0, None)
 
 
 def test_time_to_queue_from_the_opening_to_the_first_queueing(session: Session) -> None:  # noqa: F811
@@ -131,10 +139,10 @@ def test_time_to_queue_from_the_opening_to_the_first_queueing(session: Session) 
            (75, "queued", q))  # fmt: skip  # 60 s: only the first queueing counts
 
     # 60 60 90 180 180 600: p50 = 3rd of 6 (ceil 3.0) = 90; p90 = 6th (ceil 5.4) = 600.
-    assert time_to_queue(session, **DAY) == Percentiles(6, 90.0, 600.0)
+    assert time_to_queue(session, within(DAY)) == Percentiles(6, 90.0, 600.0)
     # Billing: 60 60 180 180 600: p50 = 3rd of 5 (ceil 2.5) = 180; p90 = 5th (ceil 4.5) = 600.
-    assert time_to_queue(session, **DAY, skill="billing") == Percentiles(5, 180.0, 600.0)
-    assert time_to_queue(session, **LATER) == Percentiles(0, None, None)
+    assert time_to_queue(session, within(DAY, skill="billing")) == Percentiles(5, 180.0, 600.0)
+    assert time_to_queue(session, within(LATER)) == Percentiles(0, None, None)
 
 
 def test_waiting_time_splits_answered_abandoned_and_expired_waits(session: Session) -> None:  # noqa: F811
@@ -151,11 +159,11 @@ def test_waiting_time_splits_answered_abandoned_and_expired_waits(session: Sessi
     record(session, "w8", (200, "queued"))  # still waiting
 
     # Answered 60 120 300 600 600: p50 = 3rd of 5 = 300, p90 = 5th = 600.
-    assert waiting_time(session, **DAY).answered == Percentiles(5, 300.0, 600.0)
-    assert waiting_time(session, **DAY).abandoned == Percentiles(1, 90.0, 90.0)
-    assert waiting_time(session, **DAY).expired == Percentiles(1, 3600.0, 3600.0)
-    assert waiting_time(session, **DAY).still_waiting == 1
-    empty = waiting_time(session, **LATER)
+    assert waiting_time(session, within(DAY)).answered == Percentiles(5, 300.0, 600.0)
+    assert waiting_time(session, within(DAY)).abandoned == Percentiles(1, 90.0, 90.0)
+    assert waiting_time(session, within(DAY)).expired == Percentiles(1, 3600.0, 3600.0)
+    assert waiting_time(session, within(DAY)).still_waiting == 1
+    empty = waiting_time(session, within(LATER))
     assert (empty.answered, empty.still_waiting) == (Percentiles(0, None, None), 0)
 
 
@@ -173,14 +181,14 @@ def test_first_response_time_per_assignment_and_agent(session: Session) -> None:
     record(session, "r5", (100, "assigned", ada))  # no reply yet, still hers: not counted
 
     # 30 60 120 240: p50 = 2nd of 4 = 60; p90 = 4th (ceil 3.6) = 240.
-    every = first_response_time(session, **DAY)
+    every = first_response_time(session, within(DAY))
     assert (every.replied, every.ended_without_reply) == (Percentiles(4, 60.0, 240.0), 1)
     # Ada: 30 60, p50 = 1st, p90 = 2nd (ceil 1.8); r3 ended before she wrote.
-    only_ada = first_response_time(session, **DAY, agent="ada")
+    only_ada = first_response_time(session, within(DAY, agent="ada"))
     assert (only_ada.replied, only_ada.ended_without_reply) == (Percentiles(2, 30.0, 60.0), 1)
-    only_bob = first_response_time(session, **DAY, agent="bob")
+    only_bob = first_response_time(session, within(DAY, agent="bob"))
     assert (only_bob.replied, only_bob.ended_without_reply) == (Percentiles(2, 120.0, 240.0), 0)
-    assert first_response_time(session, **LATER).replied == Percentiles(0, None, None)
+    assert first_response_time(session, within(LATER)).replied == Percentiles(0, None, None)
 
 
 def test_handle_time_counts_assignments_their_agent_finished(session: Session) -> None:  # noqa: F811
@@ -198,11 +206,11 @@ def test_handle_time_counts_assignments_their_agent_finished(session: Session) -
     record(session, "h6", (200, "assigned", bob))  # still open
 
     # Ada 600 1200 1200: mean 1000; Bob 300 1200: mean 750; all 4500 / 5 = 900.
-    result = handle_time(session, **DAY)
+    result = handle_time(session, within(DAY))
     assert (result.count, result.mean, result.by_agent) == (5, 900.0, {"ada": 1000.0, "bob": 750.0})
-    only_bob = handle_time(session, **DAY, agent="bob")
+    only_bob = handle_time(session, within(DAY, agent="bob"))
     assert (only_bob.count, only_bob.mean, only_bob.by_agent) == (2, 750.0, {"bob": 750.0})
-    assert handle_time(session, **LATER).mean is None
+    assert handle_time(session, within(LATER)).mean is None
 
 
 def test_csat_of_contacts_ended_in_the_period_by_segment(session: Session) -> None:  # noqa: F811
@@ -225,7 +233,7 @@ def test_csat_of_contacts_ended_in_the_period_by_segment(session: Session) -> No
            (2, "rated", {"agent": "ada", "score": 1}))  # fmt: skip  # ended the day before
 
     # Ended s1..s6 = 6; rated s1 5, s3 4, s4 1, s6 3 = 4 / 6; mean 13 / 4 = 3.25.
-    result = csat(session, **DAY)
+    result = csat(session, within(DAY))
     assert result.overall == Satisfaction(
         6, Ratio(4, 6, 4 / 6), 3.25, {1: 1, 2: 0, 3: 1, 4: 1, 5: 1}
     )
@@ -236,8 +244,8 @@ def test_csat_of_contacts_ended_in_the_period_by_segment(session: Session) -> No
         "unserved": Satisfaction(1, Ratio(0, 1, 0.0), None, {1: 0, 2: 0, 3: 0, 4: 0, 5: 0}),
     }
     # Ada's: s3 4 and s6 3, mean 3.5.
-    assert csat(session, **DAY, agent="ada").overall.mean == 3.5
-    empty = csat(session, **LATER).overall
+    assert csat(session, within(DAY, agent="ada")).overall.mean == 3.5
+    empty = csat(session, within(LATER)).overall
     assert (empty.ended, empty.rated, empty.mean) == (0, Ratio(0, 0, None), None)
 
 
@@ -257,20 +265,20 @@ def test_first_contact_resolution_looks_for_a_new_contact_within_n_days(session:
 
     month_later = T0 + timedelta(days=30)
     # Agent contacts with a known customer: f1 f2 f3 f6; repeats f1 f6: 2 / 4 resolved.
-    week = first_contact_resolution(session, **DAY, now=month_later)
+    week = first_contact_resolution(session, within(DAY), now=month_later)
     assert (week.days, week.resolved, week.unknown_customer, week.pending) == (
         7, Ratio(2, 4, 0.5), 1, 0,
     )  # fmt: skip
     # Within 1 day nobody came back: 4 / 4. Ada's: f1 f2 f6 (and f4 unknown).
-    one_day = first_contact_resolution(session, **DAY, days=1, now=month_later)
+    one_day = first_contact_resolution(session, within(DAY), days=1, now=month_later)
     assert one_day.resolved == Ratio(4, 4, 1.0)
-    ada = first_contact_resolution(session, **DAY, agent="ada", now=month_later)
+    ada = first_contact_resolution(session, within(DAY, agent="ada"), now=month_later)
     assert (ada.resolved, ada.unknown_customer) == (Ratio(1, 3, 1 / 3), 1)
     # Three days on, no 7-day window is over: all four wait.
-    early = first_contact_resolution(session, **DAY, now=T0 + timedelta(days=3))
+    early = first_contact_resolution(session, within(DAY), now=T0 + timedelta(days=3))
     assert (early.resolved, early.pending) == (Ratio(0, 0, None), 4)
     with pytest.raises(ValueError, match="days"):
-        first_contact_resolution(session, **DAY, days=0)
+        first_contact_resolution(session, within(DAY), days=0)
 
 
 def test_the_agents_table(session: Session) -> None:  # noqa: F811
@@ -288,15 +296,15 @@ def test_the_agents_table(session: Session) -> None:  # noqa: F811
 
     # Ada: t1 t2, AHT (600 + 1200) / 2 = 900, CSAT (4 + 2) / 2 = 3, first reply p50 of 60 120.
     # Bob: t2 t3, AHT 600 (t2 passed on), no rating, first reply p50 of 30 180 = 30.
-    assert agent_table(session, **DAY) == [
+    assert agent_table(session, within(DAY)) == [
         AgentRow("ada", chats=2, handle_time=900.0, csat=3.0, ratings=2, first_response_p50=60.0),
         AgentRow("bob", chats=2, handle_time=600.0, csat=None, ratings=0, first_response_p50=30.0),
     ]
-    assert agent_table(session, **LATER) == []
+    assert agent_table(session, within(LATER)) == []
 
 
 def test_a_period_must_be_timezone_aware_and_in_order(session: Session) -> None:  # noqa: F811
     with pytest.raises(ValueError, match="timezone-aware"):
-        csat(session, start=datetime(2026, 1, 5), end=datetime(2026, 1, 6))
+        csat(session, Scope(datetime(2026, 1, 5), datetime(2026, 1, 6)))
     with pytest.raises(ValueError, match="before start"):
-        csat(session, start=DAY["end"], end=DAY["start"])
+        csat(session, Scope(DAY[1], DAY[0]))

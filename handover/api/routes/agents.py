@@ -24,10 +24,10 @@ from handover.api.deps import (
     LimiterDep,
     SignedInDep,
 )
-from handover.api.responses import AUTHENTICATED, INVALID, TOO_MANY, problem
+from handover.api.responses import AUTHENTICATED, FORBIDDEN, INVALID, TOO_MANY, problem
 from handover.canned import CannedResponse
 from handover.config import HandoverSettings
-from handover.models import AgentRole, utcnow
+from handover.models import NO_CHAT_ROLES, AgentRole, utcnow
 from handover.security import create_token
 from handover.sockets.agent import sign_out_sockets
 from handover.sockets.notify import nudge_supervisors
@@ -120,7 +120,8 @@ async def _limit_login(
     responses={401: problem("Wrong username or password"), 422: INVALID, 429: TOO_MANY},
 )
 async def login(body: Login, request: Request, hub: HubDep, limiter: LimiterDep) -> LoginAnswer:
-    """Exchange a username and password for an access token; the agent is then online.
+    """Exchange a username and password for an access token; the agent is then online (a
+    manager, who takes no chats, stays offline).
 
     Attempts are limited per username (`HANDOVER_LOGIN_LIMIT_PER_USER`, 5/minute) and per
     client address (`HANDOVER_LOGIN_LIMIT_PER_IP`, 20/minute): 429 with Retry-After beyond.
@@ -148,13 +149,15 @@ async def refresh(signed: SignedInDep, hub: HubDep) -> TokenAnswer:
 
 
 @router.get("/me", response_model=AgentView)
-async def me(agent: CurrentAgent) -> AgentView:
-    return view(agent)
+async def me(signed: SignedInDep) -> AgentView:
+    """Who the token signs in, whatever their role (a manager's page reads it too)."""
+    return view(signed.agent)
 
 
-@router.post("/status", response_model=AgentView)
+@router.post("/status", response_model=AgentView, responses={403: FORBIDDEN})
 async def set_status(body: StatusChange, agent: CurrentAgent, hub: HubDep) -> AgentView:
-    """Online agents are offered new chats; away agents keep theirs but get no new ones."""
+    """Online agents are offered new chats; away agents keep theirs but get no new ones.
+    Managers take no chats: 403."""
     changed = await hub.db(crud.set_agent_status, username=agent.username, status=body.status)
     await nudge_supervisors(hub.outbox)  # their view shows who is online
     return view(changed)
@@ -168,14 +171,18 @@ async def logout(signed: SignedInDep, hub: HubDep) -> None:
     await sign_out_sockets(hub.sio, session_id)
 
 
-@router.get("/team", response_model=list[AgentView])
+@router.get("/team", response_model=list[AgentView], responses={403: FORBIDDEN})
 async def team(agent: CurrentAgent, hub: HubDep) -> list[AgentView]:
-    """The other agents and their status, for transfers."""
+    """The other agents and their status, for transfers (managers, who take none, left out)."""
     everyone = await hub.db(crud.list_agents)
-    return [view(other) for other in everyone if other.username != agent.username]
+    return [
+        view(other)
+        for other in everyone
+        if other.username != agent.username and other.role not in NO_CHAT_ROLES
+    ]
 
 
-@router.get("/canned-responses", response_model=list[CannedResponse])
+@router.get("/canned-responses", response_model=list[CannedResponse], responses={403: FORBIDDEN})
 async def canned_responses(agent: CurrentAgent, request: Request) -> list[CannedResponse]:
     """Ready-made replies with shortcuts, from HANDOVER_CANNED_RESPONSES_FILE."""
     return request.app.state.canned_responses

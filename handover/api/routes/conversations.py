@@ -38,8 +38,12 @@ from handover.suggest import Suggester
 from handover.views import message_view
 
 logger = logging.getLogger(__name__)
+# 403 on every route: managers take no chats (`CurrentAgent`), besides the per-conversation check.
 router = APIRouter(
-    prefix="/api", tags=["conversations"], dependencies=[CleanJsonBody], responses=AUTHENTICATED
+    prefix="/api",
+    tags=["conversations"],
+    dependencies=[CleanJsonBody],
+    responses={**AUTHENTICATED, 403: FORBIDDEN},
 )
 PREVIEW_CHARS = 160  # of the customer's last message, in the queue
 RECENT_HOURS = 12  # how far back an agent's list of closed contacts goes: about a shift

@@ -170,7 +170,7 @@ async def set_labels(
     return LabelSet(labels=labels)
 
 
-@router.get("/labels", response_model=LabelsInUse)
+@router.get("/labels", response_model=LabelsInUse, responses={403: FORBIDDEN})
 async def labels_in_use(_: CurrentAgent, hub: HubDep) -> LabelsInUse:
     """The labels in use across conversations, most used first, with how many conversations
     have each: the console suggests them. Any signed-in agent."""
