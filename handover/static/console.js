@@ -101,7 +101,9 @@
       if (error.message === "authentication failed") signOut("Please sign in again.");
     });
     socket.on("signed_out", function () { signOut("You were signed out: please sign in again."); });
-    socket.on("connect", function () { refreshQueue(); refreshChats(); });
+    // `data-live` tells whoever watches the page (and the tests) whether events can arrive.
+    socket.on("connect", function () { document.body.dataset.live = "on"; refreshQueue(); refreshChats(); });
+    socket.on("disconnect", function () { document.body.dataset.live = "off"; });
     socket.on("queue_updated", function () { refreshQueue(); refreshChats(); });
     socket.on("handover_requested", function (data) {
       if (!serves(data.skill)) return;
