@@ -18,7 +18,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -27,11 +26,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, inspect, select, text
-from sqlalchemy.engine import Engine, create_engine, make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy import func, inspect, select
+from sqlalchemy.engine import Engine
 
-from handover.db import make_engine, migrate, session_factory
+from handover.db import make_engine, migrate, scratch_schema, session_factory
 from handover.models import Base
 from reporting import reports
 from reporting.broker_table import EVENTS, events_engine
@@ -204,20 +202,7 @@ def _fresh(database: str, postgres_url: str) -> Iterator[tuple[str, str]]:
                    f"sqlite:///{Path(folder) / 'rasa-events.db'}")  # fmt: skip
         return
     with ExitStack() as stack:
-        yield stack.enter_context(_schema(postgres_url)), stack.enter_context(_schema(postgres_url))
-
-
-@contextmanager
-def _schema(url: str) -> Iterator[str]:
-    """A URL whose connections see only a new, empty schema, dropped afterwards."""
-    name = f"reports_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url, future=True, poolclass=NullPool)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{name}"'))
-    try:
-        scoped = make_url(url).update_query_dict({"options": f"-csearch_path={name}"})
-        yield scoped.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
-        admin.dispose()
+        yield (
+            stack.enter_context(scratch_schema(postgres_url, "reports_bench")),
+            stack.enter_context(scratch_schema(postgres_url, "reports_bench")),
+        )

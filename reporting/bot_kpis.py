@@ -18,13 +18,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from reporting.bot_facts import Misunderstood, grouped_misses
+from reporting.buckets import Bucket
 from reporting.kpis import Ratio, ratio
 from reporting.kpis_agents import DEFAULT_DAYS, FirstContactResolution
 from reporting.kpis_contacts import Db, Scope
 from reporting.session_counts import UNKNOWN, BotCounts, load_bot_counts, total
 from reporting.session_tables import MISUNDERSTOOD_TEXTS, QUARTER, SESSION_FACTS
 
-Bucket = Literal["hour", "day"]
 Grouping = Literal["language", "channel"]
 
 
@@ -136,11 +136,7 @@ def by_bucket(
     with its UTC offset then (the hour repeated when clocks go back is two buckets). The
     first and last buckets may reach outside the period: they hold its sessions only."""
     zone = ZoneInfo(tz)
-    groups: dict[datetime, list[BotCounts]] = {}
-    current = _floor(scope.start, bucket, zone)
-    while current < scope.end:
-        groups[current] = []
-        current = _next_bucket(current, bucket, zone)
+    groups: dict[datetime, list[BotCounts]] = {start: [] for start in _starts(scope, bucket, zone)}
     for row in rows:
         if row.quarter is None:
             raise ValueError("by_bucket needs counts loaded with by_time=True")
@@ -150,6 +146,26 @@ def by_bucket(
         if key in groups:
             groups[key].append(row)
     return groups
+
+
+def quarters_per_group(scope: Scope, bucket: Bucket, tz: str = "UTC") -> int:
+    """The longest run of quarter hours (a UTC day's 96, an hour's 4, or 1) that every bucket
+    of the period begins on a multiple of: counts loaded by such runs (`load_bot_counts`)
+    each fall in one bucket, and there are up to 96 times fewer rows to add up."""
+    starts = [int(start.timestamp()) for start in _starts(scope, bucket, ZoneInfo(tz))]
+    for quarters in (96, 4):
+        if all(start % (quarters * QUARTER) == 0 for start in starts):
+            return quarters
+    return 1
+
+
+def _starts(scope: Scope, bucket: Bucket, zone: ZoneInfo) -> list[datetime]:
+    starts = []
+    current = _floor(scope.start, bucket, zone)
+    while current < scope.end:
+        starts.append(current)
+        current = _next_bucket(current, bucket, zone)
+    return starts
 
 
 def _floor(at: datetime, bucket: Bucket, zone: ZoneInfo) -> datetime:

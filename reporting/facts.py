@@ -5,8 +5,8 @@ contact's opening, first queueing or ending; a wait's or an assignment's beginni
 the period, by the index on that time, with the language and channel filters in SQL. The
 KPI functions of `reporting.kpis` and `reporting.kpis_agents` then compute from the loaded
 `Facts` with no further query (first-contact resolution aside), applying the skill and agent
-filters to whichever event each KPI is attributed to. `reporting.facts_groups` splits them
-by hour or day and by language, channel, skill or agent.
+filters to whichever event each KPI is attributed to. `reporting.light_counts` and
+`reporting.contact_counts` count in SQL what the reports need of every contact.
 
 Times in the rows are Unix seconds (floats, as stored: `handover.models_reporting`);
 `Scope.start.timestamp()` gives the bound to compare them with (`bounds`).
@@ -29,7 +29,9 @@ from reporting.kpis_contacts import Db, Scope
 CONTACTS = ContactFact.__table__
 WAITS = WaitFact.__table__
 ASSIGNMENTS = AssignmentFact.__table__
-PARTS = frozenset({"contacts", "waits", "assignments"})
+PARTS = frozenset({"contacts", "served", "waits", "assignments"})
+# An agent had the contact at its end: `kpis_agents` follows these customers.
+AGENT_OUTCOMES = ("resolved_by_agent", "ended_by_customer")
 T = TypeVar("T")
 
 
@@ -94,6 +96,9 @@ class Facts:
     contacts: list[ContactRow] = field(default_factory=list)
     waits: list[WaitRow] = field(default_factory=list)
     assignments: list[AssignmentRow] = field(default_factory=list)
+    # False when `contacts` holds only those a person was asked for or had ("served"):
+    # enough for the queue's and the agents' KPIs, not for those that count every contact.
+    every_contact: bool = True
 
 
 def _columns(table: Any, row: type[NamedTuple]) -> list[Any]:
@@ -118,6 +123,21 @@ def _filtered(query: Any, table: Any, scope: Scope) -> Any:
     return query
 
 
+def in_period(column: Any, scope: Scope) -> Any:
+    """The condition that a time column (Unix seconds) falls in the scope's period."""
+    return _within(column, *bounds(scope))
+
+
+def scoped(table: Any, scope: Scope, *conditions: Any) -> list[Any]:
+    """`conditions`, and the scope's language and channel (every fact row carries them)."""
+    listed = list(conditions)
+    if scope.language is not None:
+        listed.append(table.c.language == scope.language)
+    if scope.channel is not None:
+        listed.append(table.c.channel == scope.channel)
+    return listed
+
+
 def fetch(db: Db, query: Any, row: Callable[..., T]) -> list[T]:
     """The query's rows, made by `row`, read through the driver's cursor.
 
@@ -139,17 +159,27 @@ def fetch(db: Db, query: Any, row: Callable[..., T]) -> list[T]:
         cursor.close()
 
 
-def load_facts(db: Db, scope: Scope, parts: Collection[str] = PARTS) -> Facts:
+def load_facts(
+    db: Db, scope: Scope, parts: Collection[str] = ("contacts", "waits", "assignments")
+) -> Facts:
     """The facts of the scope's period (only the `parts` asked for: contacts, waits,
-    assignments), filtered by its language and channel."""
+    assignments), filtered by its language and channel.
+
+    "served" instead of "contacts" loads only the contacts that were queued for a person or
+    ended with one: most contacts stay with the bot, and the KPIs of queues and agents
+    (queue abandonment, time to queue, first-contact resolution, the agents' table) read
+    nothing else. `reporting.contact_counts` counts every contact in SQL.
+    """
     unknown = set(parts) - PARTS
     if unknown:
         raise ValueError(f"unknown parts: {sorted(unknown)}")
+    if {"contacts", "served"} <= set(parts):
+        raise ValueError("ask for contacts or served contacts, not both")
     start, end = bounds(scope)
     contacts: list[ContactRow] = []
     waits: list[WaitRow] = []
     held: list[AssignmentRow] = []
-    if "contacts" in parts:
+    if "contacts" in parts or "served" in parts:
         c = CONTACTS.c
         query = select(*_columns(CONTACTS, ContactRow)).where(
             or_(
@@ -158,6 +188,14 @@ def load_facts(db: Db, scope: Scope, parts: Collection[str] = PARTS) -> Facts:
                 _within(c.ended_at, start, end),
             )
         )
+        if "served" in parts:
+            query = query.where(
+                or_(
+                    c.queued_at.is_not(None),
+                    c.ended_agent.is_not(None),
+                    c.outcome.in_(AGENT_OUTCOMES),
+                )
+            )
         contacts = fetch(db, _filtered(query, CONTACTS, scope), ContactRow)
     if "waits" in parts:
         query = select(*_columns(WAITS, WaitRow)).where(_within(WAITS.c.began_at, start, end))
@@ -167,7 +205,7 @@ def load_facts(db: Db, scope: Scope, parts: Collection[str] = PARTS) -> Facts:
             _within(ASSIGNMENTS.c.began_at, start, end)
         )
         held = fetch(db, _filtered(query, ASSIGNMENTS, scope), AssignmentRow)
-    return Facts(scope, contacts, waits, held)
+    return Facts(scope, contacts, waits, held, every_contact="served" not in parts)
 
 
 def load_contact_facts(

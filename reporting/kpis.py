@@ -116,6 +116,11 @@ class Csat:
     by_segment: dict[str, Satisfaction]  # "bot", "agent", "unserved"
 
 
+def _every_contact(facts: Facts) -> None:
+    if not facts.every_contact:
+        raise ValueError("this KPI counts every contact: load them all, not the served ones")
+
+
 def _skill(scope: Scope, skill: str | None) -> bool:
     return scope.skill is None or skill == scope.skill
 
@@ -132,6 +137,7 @@ def transfer_rate(db: Db, scope: Scope) -> TransferRate:
 def transfer_rate_of(facts: Facts) -> TransferRate:
     """Over contacts opened in the period; no skill or agent is known at the opening, so those
     filters do not apply."""
+    _every_contact(facts)
     within = facts.scope
     lo, hi = bounds(within)
     opened = [c for c in facts.contacts if c.opened_at is not None and lo <= c.opened_at < hi]
@@ -268,6 +274,7 @@ def satisfaction(contacts: list[ContactRow]) -> Satisfaction:
 
 
 def csat_of(facts: Facts) -> Csat:
+    _every_contact(facts)
     ended = ended_in(facts)
     segments: dict[str, list[ContactRow]] = {name: [] for name in dict.fromkeys(SEGMENTS.values())}
     for contact in ended:

@@ -9,13 +9,20 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from reporting.facts import CONTACTS, AssignmentRow, ContactRow, Facts, bounds, load_facts
+from reporting.facts import (
+    AGENT_OUTCOMES,
+    CONTACTS,
+    AssignmentRow,
+    ContactRow,
+    Facts,
+    bounds,
+    fetch,
+    load_facts,
+)
 from reporting.kpis import Ratio, ended_in, percentiles, ratio
 from reporting.kpis_contacts import Db, Scope, mean
 
-AGENT_OUTCOMES = ("resolved_by_agent", "ended_by_customer")  # an agent had it at the end
 DEFAULT_DAYS = 7
-MANY_CUSTOMERS = 500
 
 
 @dataclass(frozen=True)
@@ -62,15 +69,11 @@ def first_contact_resolution_of(
     unknown = [c for c in ended if c.customer_id is None]
     known = [c for c in ended if c.customer_id is not None]
     settled = [c for c in known if _ended(c) + window <= until]
-    openings = customer_openings(db, settled, window)
-    repeated = sum(
-        1
-        for c in settled
-        if any(_ended(c) < at <= _ended(c) + window for at in openings.get(c.customer_id, []))
-    )
+    came_back = repeated(db, settled, window)
+    repeats = sum(1 for c in settled if (c.conversation_id, c.episode) in came_back)
     return FirstContactResolution(
         days=days,
-        resolved=ratio(len(settled) - repeated, len(settled)),
+        resolved=ratio(len(settled) - repeats, len(settled)),
         unknown_customer=len(unknown),
         pending=len(known) - len(settled),
     )
@@ -81,28 +84,37 @@ def _ended(contact: ContactRow) -> float:
     return contact.ended_at
 
 
-def customer_openings(
-    db: Db, contacts: list[ContactRow], window: float
-) -> dict[str | None, list[float]]:
-    """When (Unix seconds) each of these contacts' customers opened a contact, within reach of
-    their windows (`window` seconds after their ends)."""
+def repeated(db: Db, contacts: list[ContactRow], window: float) -> set[tuple[str, int]]:
+    """The keys of those `contacts` whose customer opened a contact after their end, at most
+    `window` seconds later.
+
+    One query, by the (customer_id, opened_at) index: it asks about every contact with a
+    customer that ended between the first and last of `contacts`' ends (a superset, cheaper
+    to name by range than by a list: a month holds tens of thousands) and the caller keeps
+    its own.
+    """
     if not contacts:
-        return {}
+        return set()
     c = CONTACTS.c
-    customers = {contact.customer_id for contact in contacts if contact.customer_id}
-    query = select(c.customer_id, c.opened_at).where(
-        c.opened_at > min(_ended(contact) for contact in contacts),
-        c.opened_at <= max(_ended(contact) for contact in contacts) + window,
+    later = CONTACTS.alias("later")
+    ends = [_ended(contact) for contact in contacts]
+    came_back = (
+        select(later.c.opened_at)
+        .where(
+            later.c.customer_id == c.customer_id,
+            later.c.opened_at > c.ended_at,
+            later.c.opened_at <= c.ended_at + window,
+        )
+        .exists()
     )
-    # Few customers: by the (customer_id, opened_at) index. Many (a long period): one read of
-    # the period's openings is cheaper than long IN lists (SQLite caps their length, too).
-    if len(customers) <= MANY_CUSTOMERS:
-        query = query.where(c.customer_id.in_(sorted(customers)))
-    found: dict[str | None, list[float]] = {}
-    for customer, at in db.execute(query):
-        if customer in customers:
-            found.setdefault(customer, []).append(at)
-    return found
+    query = select(c.conversation_id, c.episode).where(
+        c.ended_at >= min(ends), c.ended_at <= max(ends), c.customer_id.is_not(None), came_back
+    )
+    return set(fetch(db, query, _key))
+
+
+def _key(conversation_id: str, episode: int) -> tuple[str, int]:
+    return conversation_id, episode
 
 
 def agent_table(db: Db, scope: Scope) -> list[AgentRow]:

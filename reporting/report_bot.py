@@ -11,9 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
-from reporting.bot_kpis import abandonment_of, by_bucket, by_value, first_contact_resolution_of
+from reporting.bot_kpis import (
+    abandonment_of,
+    by_bucket,
+    by_value,
+    first_contact_resolution_of,
+    quarters_per_group,
+)
+from reporting.buckets import Bucket
 from reporting.containment import containment_of, fallback_rate_of
-from reporting.facts_groups import Bucket
 from reporting.kpis import Ratio
 from reporting.kpis_contacts import Db, Scope
 from reporting.session_counts import BotCounts, load_bot_counts, session_count
@@ -33,14 +39,21 @@ NOT_MEASURED = BotFigures(None, None, None, None, None, None)
 
 
 def bot_rows(
-    db: Db, scope: Scope, *, now: datetime | None = None, by_time: bool = False
+    db: Db,
+    scope: Scope,
+    *,
+    now: datetime | None = None,
+    buckets: tuple[Bucket, str] | None = None,
 ) -> list[BotCounts] | None:
     """The sessions begun in the scope's period, language and channel, counted (windows as of
-    `now`, default the clock) per channel and language, and per quarter hour `by_time` (for
-    `bot_buckets`); None with a skill."""
+    `now`, default the clock) per channel and language, and by time for `buckets` (hour or
+    day, time zone: for `bot_buckets`); None with a skill."""
     if scope.skill is not None:
         return None
-    return load_bot_counts(db, scope, now=now, by_time=by_time)
+    if buckets is None:
+        return load_bot_counts(db, scope, now=now)
+    quarters = quarters_per_group(scope, *buckets)
+    return load_bot_counts(db, scope, now=now, by_time=True, quarters=quarters)
 
 
 def bot_figures(rows: list[BotCounts] | None, *, now: datetime | None = None) -> BotFigures:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from reporting.facts import Facts
+from reporting import contact_counts
+from reporting.facts import load_facts
 from reporting.kpis import (
     Csat,
     FirstResponse,
@@ -20,16 +21,14 @@ from reporting.kpis import (
     QueueAbandonment,
     TransferRate,
     WaitingTime,
-    csat_of,
     first_response_of,
     handle_time_of,
     queue_abandonment_of,
     time_to_queue_of,
-    transfer_rate_of,
     waiting_time_of,
 )
 from reporting.kpis_agents import FirstContactResolution, first_contact_resolution_of
-from reporting.kpis_contacts import Db
+from reporting.kpis_contacts import Db, Scope
 from reporting.report_bot import BotFigures
 
 
@@ -56,26 +55,18 @@ class Light:
     csat: float | None
 
 
-def figures(db: Db, facts: Facts, bot: BotFigures, *, now: datetime | None = None) -> Figures:
-    """All the summary's figures of `facts` (first-contact resolution reads later openings)."""
+def figures(db: Db, scope: Scope, bot: BotFigures, *, now: datetime | None = None) -> Figures:
+    """All the summary's figures of the scope: those that count every contact by
+    `reporting.contact_counts`, the others from the served contacts' facts, loaded once."""
+    facts = load_facts(db, scope, ("served", "waits", "assignments"))
     return Figures(
-        transfer=transfer_rate_of(facts),
+        transfer=contact_counts.transfer_rate(db, scope),
         queue_abandonment=queue_abandonment_of(facts),
         time_to_queue=time_to_queue_of(facts),
         waiting=waiting_time_of(facts),
         first_response=first_response_of(facts),
         handle_time=handle_time_of(facts),
-        csat=csat_of(facts),
+        csat=contact_counts.csat(db, scope),
         fcr_agent=first_contact_resolution_of(db, facts, now=now),
         bot=bot,
-    )
-
-
-def light(facts: Facts) -> Light:
-    transfer = transfer_rate_of(facts).overall
-    return Light(
-        contacts=transfer.whole,
-        transfer_rate=transfer.rate,
-        waiting_p50=waiting_time_of(facts).answered.p50,
-        csat=csat_of(facts).overall.mean,
     )

@@ -19,16 +19,16 @@ from sqlalchemy.engine import Engine
 
 from handover import crud
 from handover.models import NO_CHAT_ROLES, SKILLS, Agent
-from reporting import contact_facts, session_facts
+from reporting import contact_counts, contact_facts, light_counts, session_facts
 from reporting.bot_kpis import misunderstood as bot_misunderstood
 from reporting.bot_kpis import top_requests as bot_top_requests
-from reporting.facts import Facts, load_facts
-from reporting.facts_groups import Bucket, by_bucket, by_group
-from reporting.kpis import SCORES, Satisfaction, csat_of, transfer_rate_of
+from reporting.buckets import Bucket
+from reporting.facts import load_facts
+from reporting.kpis import SCORES, Satisfaction
 from reporting.kpis_agents import agent_table_of
 from reporting.kpis_contacts import Db, Scope
 from reporting.report_bot import NOT_MEASURED, bot_buckets, bot_figures, bot_groups, bot_rows
-from reporting.report_figures import figures, light
+from reporting.report_figures import Light, figures
 from reporting.report_tiles import TILES, Better, Unit
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ GROUP_VALUES: dict[str, tuple[str, ...]] = {
     "skill": SKILLS,
 }
 DEFAULT_TOP = 20
-LIGHT_PARTS = ("contacts", "waits")  # what a series point or a breakdown row reads
+NOTHING = Light(contacts=0, transfer_rate=None, waiting_p50=None, csat=None)
 
 
 @dataclass(frozen=True)
@@ -178,7 +178,7 @@ def summary(db: Db, *, events: Engine, scope: Scope, now: datetime | None = None
     refresh(db, events)
     before = previous(scope)
     current, past = (
-        figures(db, load_facts(db, part), bot_figures(bot_rows(db, part, now=now)), now=now)
+        figures(db, part, bot_figures(bot_rows(db, part, now=now)), now=now)
         for part in (scope, before)
     )
     kpis = []
@@ -193,11 +193,10 @@ def summary(db: Db, *, events: Engine, scope: Scope, now: datetime | None = None
 def series(db: Db, *, events: Engine, scope: Scope, bucket: Bucket, tz: ZoneInfo) -> Series:
     """The period's hours or days in `tz`, each with its figures; every bucket is listed."""
     refresh(db, events)
-    gateway = by_bucket(load_facts(db, scope, LIGHT_PARTS), bucket, tz)
-    bots = bot_buckets(bot_rows(db, scope, by_time=True), scope, bucket, tz.key)
+    gateway = light_counts.by_bucket(db, scope, bucket, tz)
+    bots = bot_buckets(bot_rows(db, scope, buckets=(bucket, tz.key)), scope, bucket, tz.key)
     points = []
-    for start, facts in gateway.items():
-        found = light(facts)
+    for start, found in gateway.items():
         bot = bots.get(start.astimezone(timezone.utc), NOT_MEASURED)
         points.append(
             Point(
@@ -227,7 +226,7 @@ def agents(db: Db, *, scope: Scope) -> list[AgentLine]:
             row.ratings,
             row.first_response_p50,
         )  # fmt: skip
-        for row in agent_table_of(load_facts(db, scope, ("contacts", "assignments")))
+        for row in agent_table_of(load_facts(db, scope, ("served", "assignments")))
     ]
 
 
@@ -235,7 +234,7 @@ def transfer_reasons(db: Db, *, scope: Scope) -> list[ReasonLine]:
     """Contacts queued for a person by the reason of their first queueing, most first; each
     rate is of every contact opened, so they add up to the transfer rate."""
     refresh(db)
-    reasons = transfer_rate_of(load_facts(db, scope, ("contacts",))).by_reason
+    reasons = contact_counts.transfer_rate(db, scope).by_reason
     lines = [ReasonLine(reason, share.part, share.rate) for reason, share in reasons.items()]
     return sorted(lines, key=lambda line: (-line.contacts, line.reason))
 
@@ -266,11 +265,11 @@ def breakdown(db: Db, *, events: Engine, scope: Scope, by: GroupBy) -> Breakdown
     containment by language and channel only). By skill, a row counts the contacts queued
     for it or ended in it, and has no transfer rate: a contact has a skill once transferred."""
     refresh(db, events)
-    groups = by_group(load_facts(db, scope, LIGHT_PARTS), by)
+    groups = light_counts.by_group(db, scope, by)
     bots = bot_groups(bot_rows(db, scope), by)
     rows = []
     for value in GROUP_VALUES[by]:
-        found = light(groups.get(value) or Facts(replace(scope, **{by: value})))
+        found = groups.get(value, NOTHING)
         bot = bots.get(value, NOT_MEASURED)
         rows.append(
             GroupLine(
@@ -298,7 +297,7 @@ def _csat_part(found: Satisfaction) -> CsatPart:
 def csat(db: Db, *, scope: Scope) -> CsatReport:
     """Satisfaction of the contacts that ended in the period: all, bot-only, with an agent."""
     refresh(db)
-    found = csat_of(load_facts(db, scope, ("contacts",)))
+    found = contact_counts.csat(db, scope)
     return CsatReport(
         overall=_csat_part(found.overall),
         bot=_csat_part(found.by_segment["bot"]),

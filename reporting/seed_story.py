@@ -70,6 +70,7 @@ class Story:
         self.session_slots: set[str] = set()
         self.verified = False  # in this Rasa session (slots are not carried over)
         self.topic: str | None = None  # the skill of the task being talked about
+        self.left = False  # walked away from the bot mid-task on this visit
         # The gateway's conversation row: what each recorded event carries.
         self.episode = 0
         self.open = False  # the gateway's contact: opened and not ended
@@ -170,7 +171,7 @@ class Story:
         after a custom action in `steps` is that action's message: a bot event only.
         """
         custom = False
-        for step in steps:
+        for number, step in enumerate(steps):
             self.moment()
             if isinstance(step, tuple):
                 self.slot(*step)
@@ -179,6 +180,11 @@ class Story:
             elif not step.startswith("utter_"):
                 self._action(step)
                 custom = True
+                if step.endswith("_form"):
+                    # As Rasa's forms: active while they ask for a slot, then deactivated.
+                    later = steps[number + 1 :]
+                    asks = any(isinstance(s, str) and s.startswith("utter_ask_") for s in later)
+                    self._event("active_loop", name=step if asks else None)
             else:
                 if not custom:
                     self._action(step.partition("/")[0])

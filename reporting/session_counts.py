@@ -67,13 +67,17 @@ def load_bot_counts(
     now: datetime | None = None,
     days: int = DEFAULT_DAYS,
     by_time: bool = False,
+    quarters: int = 1,
 ) -> list[BotCounts]:
     """The sessions begun in the scope's period, of its language and channel, counted per
-    channel and language, and per UTC quarter hour if `by_time` (for `by_bucket`). `now`
+    channel and language, and per UTC quarter hour if `by_time` (for `by_bucket`): per run
+    of `quarters` of them, keyed by the first (`bot_kpis.quarters_per_group`). `now`
     (default: the clock) decides which windows are over; `days` is first-contact
     resolution's window."""
     if days < 1:
         raise ValueError("days must be at least 1")
+    if quarters < 1:
+        raise ValueError("quarters must be at least 1")
     at = (now or datetime.now(timezone.utc)).timestamp()
     s = SESSION_FACTS.c
     asked = s.requests != ""
@@ -86,7 +90,8 @@ def load_bot_counts(
     over = and_(asked, s.ended + SESSION_EXPIRY.total_seconds() <= at)
     known = and_(contained, s.customer_id.is_not(None))
     fcr_settled = and_(known, s.ended + window <= at)
-    keys: list[Any] = [s.quarter if by_time else literal(None), s.channel, s.language]
+    quarter = s.quarter if quarters == 1 else s.quarter - s.quarter % quarters
+    keys: list[Any] = [quarter if by_time else literal(None), s.channel, s.language]
     query = (
         select(
             *keys,

@@ -3,7 +3,7 @@
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,13 +11,12 @@ import psycopg2
 import pytest
 from _pytest.terminal import TerminalReporter  # public as pytest.TerminalReporter from 8.1
 from argon2 import PasswordHasher
-from sqlalchemy import create_engine, delete, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import delete
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import NullPool
 
 from handover import security
-from handover.db import make_engine, migrate, session_factory
+from handover.db import make_engine, migrate, scratch_schema, session_factory
 from handover.models import Base
 from tests.handover.hubs import hub  # noqa: F401  (a fixture for the hub tests)
 from tests.handover.lifecycles import machine  # noqa: F401  (and one for the lifecycle's)
@@ -43,20 +42,9 @@ def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
         terminalreporter.write_line(f"PostgreSQL tests skipped: {reason}", yellow=True)
 
 
-@contextmanager
-def postgres_schema() -> Iterator[str]:
+def postgres_schema() -> AbstractContextManager[str]:
     """A URL whose connections see only a new, empty schema (dropped afterwards)."""
-    name = f"handover_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, future=True, poolclass=NullPool)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{name}"'))
-    try:
-        url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={name}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
-        admin.dispose()
+    return scratch_schema(POSTGRES_URL, "handover_test")
 
 
 @contextmanager

@@ -25,13 +25,15 @@ from reporting.bot_kpis import (
     by_bucket,
     by_value,
     misunderstood,
+    quarters_per_group,
     top_requests,
 )
+from reporting.buckets import Bucket
 from reporting.containment import containment, containment_of
 from reporting.kpis import Ratio
 from reporting.kpis_agents import FirstContactResolution
 from reporting.kpis_contacts import Scope
-from reporting.session_counts import load_bot_counts, session_count
+from reporting.session_counts import BotCounts, load_bot_counts, session_count
 from reporting.session_facts import refresh
 from tests.handover.conftest import (  # noqa: F401  (database fixtures)
     db_url,
@@ -216,6 +218,38 @@ def test_one_load_grouped_by_value_and_by_bucket(folded: Session) -> None:
     assert session_count(hours[datetime(2026, 11, 2, 2, tzinfo=paris)]) == 4
     with pytest.raises(ValueError, match="by_time"):
         by_bucket(load_bot_counts(folded, PERIOD), PERIOD, "day")
+
+
+@pytest.mark.parametrize(
+    ("bucket", "tz", "quarters"),
+    [
+        ("day", "UTC", 96),
+        ("hour", "UTC", 4),
+        ("day", "Europe/Paris", 4),  # local midnight is 23:00 UTC
+        ("hour", "Asia/Kolkata", 1),  # UTC+5:30: hours begin at half past
+        ("day", "Asia/Kathmandu", 1),  # UTC+5:45
+    ],
+)
+def test_counts_by_runs_of_quarters_fill_the_buckets_as_by_quarter(
+    folded: Session, bucket: Bucket, tz: str, quarters: int
+) -> None:
+    assert quarters_per_group(PERIOD, bucket, tz) == quarters
+    fine = load_bot_counts(folded, PERIOD, now=LATER, by_time=True)
+    coarse = load_bot_counts(folded, PERIOD, now=LATER, by_time=True, quarters=quarters)
+    if quarters > 1:
+        assert len(coarse) < len(fine)
+        assert all(row.quarter is not None and row.quarter % quarters == 0 for row in coarse)
+
+    def counted(rows: list[BotCounts]) -> dict[datetime, tuple[int, int]]:
+        return {
+            start: (session_count(part), containment_of(part).contained)
+            for start, part in by_bucket(rows, PERIOD, bucket, tz).items()
+        }
+
+    assert counted(coarse) == counted(fine)
+    assert sum(sessions for sessions, _ in counted(coarse).values()) == 16
+    with pytest.raises(ValueError, match="quarters"):
+        load_bot_counts(folded, PERIOD, by_time=True, quarters=0)
 
 
 def test_the_hour_repeated_when_clocks_go_back_is_two_buckets() -> None:

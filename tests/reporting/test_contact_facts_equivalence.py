@@ -13,10 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.orm import Session
 
-from reporting import kpis
+from reporting import contact_counts, kpis, light_counts
 from reporting.contact_facts import refresh
-from reporting.facts import load_facts
-from reporting.facts_groups import by_bucket, by_group
+from reporting.facts import Facts, load_facts
 from reporting.kpis_agents import agent_table_of, first_contact_resolution_of
 from reporting.kpis_contacts import Scope, load_contacts
 from tests.handover.conftest import (  # noqa: F401  (database fixtures)
@@ -27,6 +26,7 @@ from tests.handover.conftest import (  # noqa: F401  (database fixtures)
 )
 from tests.reporting import row_walking as walk
 from tests.reporting.histories import history
+from tests.reporting.splitting import by_bucket, by_group, light
 
 T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
 NOW = T0 + timedelta(days=40)
@@ -63,6 +63,26 @@ def assert_same(db: Session, scope: Scope) -> None:
     )
     rows = walk.agent_table(walked, skill)
     assert agent_table_of(facts) == [r for r in rows if scope.agent in (None, r.agent)]
+    assert_counted_alike(db, scope, facts)
+
+
+def assert_counted_alike(db: Session, scope: Scope, facts: Facts) -> None:
+    """What the reports read (every contact counted in SQL, the served ones loaded) equals
+    what the facts of every contact give."""
+    assert contact_counts.transfer_rate(db, scope) == kpis.transfer_rate_of(facts)
+    assert contact_counts.csat(db, scope) == kpis.csat_of(facts)
+    served = load_facts(db, scope, ("served", "waits", "assignments"))
+    assert len(served.contacts) < len(facts.contacts) or not facts.contacts
+    assert kpis.queue_abandonment_of(served) == kpis.queue_abandonment_of(facts)
+    assert kpis.time_to_queue_of(served) == kpis.time_to_queue_of(facts)
+    assert first_contact_resolution_of(db, served, days=3, now=NOW) == (
+        first_contact_resolution_of(db, facts, days=3, now=NOW)
+    )
+    assert agent_table_of(served) == agent_table_of(facts)
+    with pytest.raises(ValueError, match="every contact"):
+        kpis.transfer_rate_of(served)
+    with pytest.raises(ValueError, match="every contact"):
+        kpis.csat_of(served)
 
 
 @pytest.mark.parametrize("seed", [11, 12])
@@ -119,3 +139,32 @@ def test_split_facts_give_what_a_narrower_scope_gives(session: Session) -> None:
                 assert kpis.queue_abandonment_of(part) == kpis.queue_abandonment(session, narrow)
             if by in ("language", "channel"):
                 assert kpis.transfer_rate_of(part) == kpis.transfer_rate(session, narrow)
+
+
+@pytest.mark.parametrize("filters", FILTERS)
+def test_narrow_counts_give_the_light_figures_of_the_split_facts(
+    session: Session,  # noqa: F811
+    filters: dict[str, str],
+) -> None:
+    session.add_all(history(random.Random(13), 160, T0, 6))
+    session.commit()
+    refresh(session)
+    # The period starts and ends inside a Paris day and inside an hour.
+    scope = Scope(T0 + timedelta(hours=5, minutes=20), T0 + timedelta(days=5, hours=3), **filters)
+    shown = []
+    for bucket, tz in (("day", ZoneInfo("Europe/Paris")), ("hour", ZoneInfo("UTC"))):
+        split = by_bucket(load_facts(session, scope), bucket, tz)
+        counted = light_counts.by_bucket(session, scope, bucket, tz)
+        assert counted == {start: light(part) for start, part in split.items()}
+        shown += counted.values()
+    for by in ("language", "channel", "skill"):
+        groups = by_group(load_facts(session, scope), by)
+        counted_groups = light_counts.by_group(session, scope, by)
+        assert counted_groups == {value: light(part) for value, part in groups.items()}
+        shown += counted_groups.values()
+    # Not a comparison of nothing: every figure was met somewhere.
+    assert any(point.contacts for point in shown)
+    assert any(point.transfer_rate for point in shown)
+    assert any(point.waiting_p50 is not None for point in shown)
+    if "agent" not in filters:
+        assert any(point.csat is not None for point in shown)

@@ -84,9 +84,9 @@ def history(
     ):
         migrate(gateway_url)
         gateway, events = bulk_engine(gateway_url), bulk_engine(events_url)
-        # Seed 2: the 500 conversations happen to hold every rare path (a requeue, a transfer
+        # Seed 3: the 500 conversations happen to hold every rare path (a requeue, a transfer
         # of each sort, a supervisor's assignment...); most seeds do.
-        seed_history(gateway, events, conversations=500, days=DAYS, seed=2, now=NOW)
+        seed_history(gateway, events, conversations=500, days=DAYS, seed=3, now=NOW)
         yield read(gateway, events)
         gateway.dispose()
         events.dispose()
@@ -248,6 +248,7 @@ def test_the_kpis_are_plausible_on_it(history: History) -> None:
     assert 1 <= values["csat"] <= 5
     assert 0.5 < values["containment"] < 0.95
     assert 0.05 < values["transfer_rate"] < 0.3
+    assert 0 < values["bot_abandonment"] < 0.1, "some leave the bot mid-task, few"
     assert {row.value: 0 < row.containment < 1 for row in channels.rows} == {
         "socketio": True,
         "rest": True,

@@ -22,7 +22,7 @@ from handover.api.report_query import Filters, ReportFilters, check_hours, csv_r
 from handover.api.responses import AUTHENTICATED, problem
 from handover.service import Hub
 from reporting import reports
-from reporting.facts_groups import Bucket
+from reporting.buckets import Bucket
 from reporting.report_tiles import Better, Unit
 
 router = APIRouter(

@@ -1,4 +1,6 @@
-"""Loaded `Facts` split by time bucket or by a dimension, without another query.
+"""The row-by-row splitting of loaded facts by time bucket or by a dimension, and the light
+figures of each part: what the reports computed before `reporting.light_counts` counted them
+in SQL, kept as its reference (`test_contact_facts_equivalence`).
 
 Each part is a `Facts` whose scope is narrowed (to the bucket's period, or to the group's
 value), holding the rows that can count there; the pure KPI functions of `reporting.kpis`
@@ -11,36 +13,16 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import datetime, time, timedelta, timezone
-from typing import Literal, TypeVar
+from datetime import datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
+from reporting.buckets import Bucket, bucket_starts
 from reporting.facts import ContactRow, Facts, bounds
-from reporting.kpis_contacts import Scope
+from reporting.kpis import csat_of, transfer_rate_of, waiting_time_of
+from reporting.report_figures import Light
 
-Bucket = Literal["hour", "day"]
 Dimension = Literal["language", "channel", "skill", "agent"]
-T = TypeVar("T")
-
-
-def bucket_starts(scope: Scope, bucket: Bucket, tz: ZoneInfo) -> list[datetime]:
-    """The starts of the buckets (hours or days in `tz`) that meet the period, in `tz`."""
-    local = scope.start.astimezone(tz)
-    starts: list[datetime] = []
-    if bucket == "day":
-        day = local.date()
-        while (at := datetime.combine(day, time(), tzinfo=tz)) < scope.end:
-            starts.append(at)
-            day += timedelta(days=1)
-    elif bucket == "hour":
-        # Step in UTC: an hour on a clock that jumps (summer time) is still 3600 s.
-        at = local.replace(minute=0, second=0, microsecond=0).astimezone(timezone.utc)
-        while at < scope.end:
-            starts.append(at.astimezone(tz))
-            at += timedelta(hours=1)
-    else:
-        raise ValueError(f"unknown bucket: {bucket}")
-    return starts
 
 
 def by_bucket(facts: Facts, bucket: Bucket, tz: ZoneInfo) -> dict[datetime, Facts]:
@@ -50,7 +32,10 @@ def by_bucket(facts: Facts, bucket: Bucket, tz: ZoneInfo) -> dict[datetime, Fact
     lo, hi = bounds(facts.scope)
     ends = [*starts[1:], facts.scope.end]
     parts = [
-        Facts(replace(facts.scope, start=max(s, facts.scope.start), end=min(e, facts.scope.end)))
+        Facts(
+            replace(facts.scope, start=max(s, facts.scope.start), end=min(e, facts.scope.end)),
+            every_contact=facts.every_contact,
+        )
         for s, e in zip(starts, ends, strict=True)
     ]
 
@@ -95,7 +80,9 @@ def by_group(facts: Facts, by: Dimension) -> dict[str, Facts]:
         if value is None:
             return None
         if value not in groups:
-            groups[value] = Facts(replace(facts.scope, **{by: value}))
+            groups[value] = Facts(
+                replace(facts.scope, **{by: value}), every_contact=facts.every_contact
+            )
         return groups[value]
 
     values = _contact_values(by)
@@ -111,3 +98,13 @@ def by_group(facts: Facts, by: Dimension) -> dict[str, Facts]:
         if (part := group(getattr(held, by))) is not None:
             part.assignments.append(held)
     return dict(sorted(groups.items()))
+
+
+def light(facts: Facts) -> Light:
+    transfer = transfer_rate_of(facts).overall
+    return Light(
+        contacts=transfer.whole,
+        transfer_rate=transfer.rate,
+        waiting_p50=waiting_time_of(facts).answered.p50,
+        csat=csat_of(facts).overall.mean,
+    )
