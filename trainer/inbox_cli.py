@@ -1,0 +1,136 @@
+"""`python -m trainer inbox [--days 7] [--language en|fr] [--channel socketio|rest] [--json]`.
+
+Prints the trainer's inbox (`trainer.inbox`) of the last `--days` days from the gateway's
+database (`DATABASE_URL`, as `python -m handover` reads it). Exit status: 0 shown, 1 the
+database could not be read, 2 bad input or settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+
+from handover.config import settings
+from handover.db import make_engine, session_factory
+from reporting.kpis_contacts import Scope
+from reporting.reports import GROUP_VALUES
+from trainer.inbox import Inbox, InboxGroup, load_inbox
+
+MAX_DAYS = 366
+SHOWN_CHARACTERS = 160  # of a text, in the table; --json gives them whole
+
+
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_DAYS}")
+    return value
+
+
+def add_parser(commands: Any) -> None:
+    """Add the `inbox` command to the subparsers of `python -m trainer`."""
+    inbox = commands.add_parser(
+        "inbox",
+        help="what the bot misunderstood lately, grouped by meaning",
+        description="Reads the misunderstood messages already folded from Rasa's events (the"
+        " dashboard and `python -m handover reports ...` fold them; this command refreshes"
+        " nothing) and groups them by meaning, largest group first.",
+    )
+    inbox.add_argument("--days", type=_days, default=7, help="the last D days (default: 7)")
+    inbox.add_argument("--language", choices=GROUP_VALUES["language"])
+    inbox.add_argument("--channel", choices=GROUP_VALUES["channel"])
+    inbox.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `inbox`; returns the exit status."""
+    try:
+        url = settings().database_url
+    except ValidationError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    now = datetime.now(timezone.utc)
+    scope = Scope(now - timedelta(days=args.days), now, args.language, args.channel)
+    engine = make_engine(url)
+    try:
+        with session_factory(engine)() as session:
+            inbox = load_inbox(session, scope)
+    except SQLAlchemyError as error:
+        # The driver's first line ("no such table: ..."), never the statement or its values.
+        reason = str(getattr(error, "orig", None) or type(error).__name__).splitlines()[0]
+        print(f"error: cannot read the gateway's database: {reason}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    # ASCII JSON: customers' control characters and lone surrogates come out escaped.
+    print(json.dumps(as_json(inbox), indent=2) if args.json else as_table(inbox))
+    return 0
+
+
+def as_json(inbox: Inbox) -> dict[str, Any]:
+    """The inbox as JSON-ready values (times in ISO 8601, UTC)."""
+    return {
+        "start": inbox.scope.start.isoformat(),
+        "end": inbox.scope.end.isoformat(),
+        "language": inbox.scope.language,
+        "channel": inbox.scope.channel,
+        "messages": inbox.messages,
+        "total_groups": inbox.total_groups,
+        "ungrouped": inbox.ungrouped,
+        "groups": [_group_json(group) for group in inbox.groups],
+    }
+
+
+def _group_json(group: InboxGroup) -> dict[str, Any]:
+    return {
+        "representative": group.representative,
+        "messages": group.messages,
+        "conversations": group.conversations,
+        "languages": list(group.languages),
+        "first": group.first.isoformat(),
+        "last": group.last.isoformat(),
+        "cohesion": round(group.cohesion, 3),
+        "examples": list(group.examples),
+        "ungrouped": group.ungrouped,
+    }
+
+
+def as_table(inbox: Inbox) -> str:
+    """The inbox for a terminal: one block per group, customers' texts made inert."""
+    scope = inbox.scope
+    lines = [
+        f"{inbox.messages:,} misunderstood messages in sessions from {scope.start:%Y-%m-%d %H:%M}"
+        f" to {scope.end:%Y-%m-%d %H:%M} UTC, in {inbox.total_groups:,} groups by meaning"
+        f" (language: {scope.language or 'any'}, channel: {scope.channel or 'any'})"
+    ]
+    if inbox.ungrouped:
+        lines.append(f"{inbox.ungrouped:,} of the rarest texts were too many to compare: alone")
+    for group in inbox.groups:
+        lines += [
+            "",
+            f"{group.messages:>5} messages, {group.conversations} conversations,"
+            f" {'+'.join(group.languages)}, {group.first:%Y-%m-%d %H:%M} to"
+            f" {group.last:%Y-%m-%d %H:%M}, cohesion {group.cohesion:.2f}",
+            f"      {_inert(group.representative)}",
+            *(f"        ~ {_inert(example)}" for example in group.examples),
+        ]
+    if len(inbox.groups) < inbox.total_groups:
+        lines += ["", f"... and {inbox.total_groups - len(inbox.groups):,} smaller groups"]
+    return "\n".join(lines)
+
+
+def _inert(text: str) -> str:
+    # A customer's escape sequences must not drive the trainer's terminal; lone surrogates
+    # cannot be printed; whitespace runs (new lines) would break the layout.
+    shown = "".join(c if c.isprintable() else " " if c.isspace() else "\ufffd" for c in text)
+    shown = " ".join(shown.split())
+    return shown if len(shown) <= SHOWN_CHARACTERS else shown[: SHOWN_CHARACTERS - 1] + "…"
