@@ -19,7 +19,9 @@ DEMO_ACCOUNTS = (
     (*DEMO_AGENT, "Sam", "agent"),
     ("lead", "demo-supervisor-password", "Kim", "supervisor"),
     ("boss", "demo-manager-password", "Alex", "manager"),  # reads the dashboard
+    ("tess", "demo-trainer-password", "Tess", "trainer"),  # labels what the bot missed
 )
+PAGES = {"manager": "dashboard", "trainer": "trainer page"}  # where each demo role signs in
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,12 +45,13 @@ def _parser() -> argparse.ArgumentParser:
         "--role",
         choices=AGENT_ROLES,
         default="agent",
-        help="supervisors and admins may read every conversation (default: agent)",
+        help="supervisors and admins may read every conversation; managers read the reports,"
+        " trainers label what the bot missed, and neither takes chats (default: agent)",
     )
     commands.add_parser(
         "demo-agent",
-        help="development only: create agent 'demo', supervisor 'lead' and manager 'boss' when"
-        " missing",
+        help="development only: create agent 'demo', supervisor 'lead', manager 'boss' and"
+        " trainer 'tess' when missing",
     )
     privacy_cli.add_parser(commands)
     seed_cli.add_parser(commands)
@@ -56,8 +59,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _demo_agent() -> int:
-    """Give `make run` an agent, a supervisor and a manager to sign in with, on a development
-    database: each demo account that does not exist yet (an existing one is left as it is)."""
+    """Give `make run` an agent, a supervisor, a manager and a trainer to sign in with, on a
+    development database: each demo account that does not exist yet (an existing one is left as
+    it is)."""
     config = settings()
     if config.environment != "development":
         print("error: the demo agent exists in development only", file=sys.stderr)
@@ -76,7 +80,7 @@ def _demo_agent() -> int:
     finally:
         engine.dispose()
     for username, password, _, role in missing:
-        page = "dashboard" if role == "manager" else "console"
+        page = PAGES.get(role, "console")
         print(f"created the demo {role}: sign in to the {page} as {username} / {password}")
     return 0
 

@@ -18,6 +18,7 @@ PLACEHOLDER_BOT_TOKEN = "dev-bot-token"  # the action server's default too (conn
 PLACEHOLDER_RASA_TOKEN = "dev-rasa-token"  # Rasa's --auth-token default too (bot/settings.py)
 # HS256 keys shorter than the hash output weaken the signature (RFC 7518, section 3.2).
 MIN_SECRET_LENGTH = 32
+ROOT = Path(__file__).resolve().parents[1]  # the repository: the bot's data and domain
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WINDOW = re.compile(r"^(?P<days>[A-Za-z,\- ]+?)\s+(?P<start>\d{2}:\d{2})-(?P<end>\d{2}:\d{2})$")
 
@@ -117,6 +118,11 @@ class HandoverSettings(BaseSettings):
     canned_responses_file: Path = DEFAULT_CANNED_RESPONSES
     # Agent assist: the console suggests the bot's answer when the NLU is at least this sure.
     suggestion_min_confidence: float = Field(0.6, ge=0.0, le=1.0)
+    # What the trainer's labels change (`/api/trainer/labels`, `trainer.labels`): the NLU
+    # training data, the domain (new intents), and the regression set of labelled texts.
+    trainer_data_dir: Path = ROOT / "data" / "nlu"
+    trainer_domain: Path = ROOT / "domain.yml"
+    trainer_regression_file: Path = ROOT / "data" / "regression.jsonl"
 
     class Config:
         env_prefix = "HANDOVER_"

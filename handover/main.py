@@ -25,6 +25,7 @@ from handover.api.routes import agents, bot, conversations, history, notes
 from handover.api.routes import privacy as privacy_routes
 from handover.api.routes import reports as report_routes
 from handover.api.routes import supervisor as supervisor_routes
+from handover.api.routes import trainer as trainer_routes
 from handover.canned import load_canned_responses
 from handover.config import HandoverSettings
 from handover.db import make_engine, migrate, session_factory
@@ -209,6 +210,7 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
     api.include_router(history.router)
     api.include_router(supervisor_routes.router)
     api.include_router(report_routes.router)
+    api.include_router(trainer_routes.router)
 
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     if VENDOR.is_dir():
@@ -241,6 +243,11 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
     async def dashboard() -> FileResponse:
         """The managers' dashboard: the reports API as tiles, charts and tables."""
         return FileResponse(STATIC / "dashboard.html")
+
+    @api.get("/trainer", include_in_schema=False)
+    async def trainer_page() -> FileResponse:
+        """The bot trainers' page: the misunderstood messages grouped, labelled, set aside."""
+        return FileResponse(STATIC / "trainer.html")
 
     @api.get("/health", tags=["health"])
     async def health() -> JSONResponse:

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import declarative_base
 
 AgentStatus = Literal["online", "away", "offline"]
-AgentRole = Literal["agent", "supervisor", "admin", "manager"]
+AgentRole = Literal["agent", "supervisor", "admin", "manager", "trainer"]
 ConversationState = Literal["bot", "queued", "assigned", "closed"]
 Sender = Literal["user", "bot", "agent", "system"]
 HandoverOutcome = Literal["handed_back", "closed", "ticket", "requeued"]
@@ -35,13 +35,16 @@ EpisodeOutcome = Literal[
 WrapUpReason = Literal["resolved", "not_resolved", "duplicate", "spam"]
 
 AGENT_STATUSES: tuple[AgentStatus, ...] = ("online", "away", "offline")
-AGENT_ROLES: tuple[AgentRole, ...] = ("agent", "supervisor", "admin", "manager")
+AGENT_ROLES: tuple[AgentRole, ...] = ("agent", "supervisor", "admin", "manager", "trainer")
 # Roles that may read every conversation and use the supervisors' API.
 SUPERVISING_ROLES: frozenset[str] = frozenset({"supervisor", "admin"})
 # Roles that may read the reports and the dashboard (`/api/reports`).
 REPORTING_ROLES: frozenset[str] = frozenset({"manager", "supervisor", "admin"})
+# Roles that may read the trainer's inbox and label messages into training data
+# (`/api/trainer`, the `/trainer` page).
+TRAINING_ROLES: frozenset[str] = frozenset({"trainer", "admin"})
 # Roles that never take chats: never online for routing, no queue, no conversation.
-NO_CHAT_ROLES: frozenset[str] = frozenset({"manager"})
+NO_CHAT_ROLES: frozenset[str] = frozenset({"manager", "trainer"})
 CONVERSATION_STATES: tuple[ConversationState, ...] = ("bot", "queued", "assigned", "closed")
 SENDERS: tuple[Sender, ...] = ("user", "bot", "agent", "system")
 HANDOVER_OUTCOMES: tuple[HandoverOutcome, ...] = ("handed_back", "closed", "ticket", "requeued")
@@ -329,3 +332,4 @@ class RecordedEvent(Base):
 # The reports' rollup tables, here so that every user of the metadata (alembic too) has them.
 from handover import models_reporting  # noqa: E402, F401
 from reporting import session_tables  # noqa: E402, F401  (Rasa sessions: the bot's facts)
+from trainer import states  # noqa: E402, F401  (the trainer's inbox: what was dealt with)

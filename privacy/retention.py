@@ -9,7 +9,9 @@
   of the conversations deleted: KPIs cover the retention period, no longer; with them their
   rollup (`contact_facts`, `reporting.contact_facts`) of contacts with no event left.
 - the bot's sessions rolled up for reports (`session_facts`, `reporting.session_facts`) begun
-  before the cutoff, and those of the conversations deleted.
+  before the cutoff, and those of the conversations deleted;
+- what the trainer made of misunderstood texts (`inbox_states`, `trainer.states`), set before
+  the cutoff.
 
 The gateway runs `keep_purging` in the background (every `PRIVACY_RETENTION_CHECK_SECONDS`).
 """
@@ -40,6 +42,7 @@ from handover.models import (
 from privacy import trackers
 from reporting import broker_table, session_facts
 from reporting.contact_facts import delete_facts, delete_facts_before, forget_deleted_events
+from trainer import states as trainer_states
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +60,7 @@ class RetentionReport:
     rasa_events: int = 0  # Rasa's events published for reports
     contact_facts: int = 0  # contacts of the reports' rollup whose events are all gone
     session_facts: int = 0  # Rasa sessions of the reports' rollup begun before the cutoff
+    inbox_states: int = 0  # the trainer's done and ignored marks set before the cutoff
 
     @property
     def removed_anything(self) -> bool:
@@ -69,6 +73,7 @@ class RetentionReport:
             or self.rasa_events
             or self.contact_facts
             or self.session_facts
+            or self.inbox_states
         )
 
 
@@ -129,6 +134,7 @@ def purge(
         recorded = session.execute(old_events).rowcount
         facts = delete_facts_before(session, cutoff)
         sessions_before = session_facts.delete_before(session, cutoff)
+        marks = trainer_states.delete_before(session, cutoff)
         messages, conversations, notes = purge_gateway(session, cutoff=cutoff)
     events = 0
     if tracker_store is not None:
@@ -148,6 +154,7 @@ def purge(
         rasa_events=published,
         contact_facts=facts,
         session_facts=sessions_before,
+        inbox_states=marks,
     )
 
 

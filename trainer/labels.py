@@ -209,9 +209,9 @@ def _check_intent(intent: str, new_intent: bool, domain_path: Path, known: list[
     if intent in intents or topic:
         if has_examples or new_intent:
             return False
-        raise LabelError(f"{intent} has no examples (never typed?): --new-intent starts them")
+        raise LabelError(f"{intent} has no examples yet: label it as a new intent to start them")
     if not new_intent:
-        raise LabelError(f"unknown intent {intent}: use --new-intent to create it")
+        raise LabelError(f"unknown intent {intent}: label it as a new intent to create it")
     if intent in DEFAULT_INTENTS:
         raise LabelError(f"{intent} is one of Rasa's own intents: choose another name")
     return True

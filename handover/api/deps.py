@@ -2,8 +2,9 @@
 credentials, the rate limiter, and the checks every request body and conversation id pass.
 
 Who may do what, by role (docs/security.md, "Roles"): `CurrentAgent` is anyone who takes
-chats (agents, supervisors, admins; a manager gets 403), `CurrentSupervisor` supervisors and
-admins, `CurrentReporter` whoever reads reports (`REPORTING_ROLES`: managers, supervisors,
+chats (agents, supervisors, admins; a manager or a trainer gets 403), `CurrentSupervisor`
+supervisors and admins, `CurrentReporter` whoever reads reports (`REPORTING_ROLES`: managers,
+supervisors, admins), `CurrentTrainer` whoever trains the bot (`TRAINING_ROLES`: trainers,
 admins). `SignedInDep` alone (refresh, sign-out, who am I) is any role.
 """
 
@@ -20,7 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from handover.agent_sessions import SignedIn, signed_in_with
 from handover.ids import SESSION_ID_PATTERN, is_session_id
-from handover.models import NO_CHAT_ROLES, REPORTING_ROLES, SUPERVISING_ROLES
+from handover.models import NO_CHAT_ROLES, REPORTING_ROLES, SUPERVISING_ROLES, TRAINING_ROLES
 from handover.ratelimit import RateLimiter
 from handover.service import Hub
 
@@ -68,10 +69,11 @@ SignedInDep = Annotated[SignedIn, Depends(signed_in)]
 
 
 async def current_agent(session: SignedInDep) -> Any:
-    """The signed-in agent, if their role takes chats (a manager gets 403 on every chat route:
-    the queue, conversations, accepting, replying, status, team, canned responses)."""
+    """The signed-in agent, if their role takes chats (a manager or a trainer gets 403 on every
+    chat route: the queue, conversations, accepting, replying, status, team, canned responses)."""
     if session.agent.role in NO_CHAT_ROLES:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="managers take no chats")
+        role = session.agent.role  # "managers take no chats", "trainers take no chats"
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"{role}s take no chats")
     return session.agent
 
 
@@ -104,6 +106,16 @@ async def current_reporter(session: SignedInDep) -> Any:
 
 
 CurrentReporter = Annotated[Any, Depends(current_reporter)]
+
+
+async def current_trainer(session: SignedInDep) -> Any:
+    """The signed-in person, if their role trains the bot (`TRAINING_ROLES`; else 403)."""
+    if session.agent.role not in TRAINING_ROLES:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="trainers and admins only")
+    return session.agent
+
+
+CurrentTrainer = Annotated[Any, Depends(current_trainer)]
 
 
 def bot_caller(hub: HubDep, credentials: Credentials) -> None:

@@ -23,8 +23,8 @@ UNAUTHORISED = problem(
 FORBIDDEN = problem(
     "Not allowed: the conversation is neither assigned to you nor queued for a skill you"
     " serve (supervisors and admins may read every conversation), a supervisors' route, a"
-    " chat route and you are a manager (managers take no chats), or a reports' route and you"
-    " are an agent"
+    " chat route and you are a manager or a trainer (they take no chats), a reports' route and"
+    " you are an agent, or a trainers' route and you are not a trainer or an admin"
 )
 NOT_FOUND = problem("No such conversation (answered to supervisors and admins only)")
 CONFLICT = problem("Someone else was first, or the conversation is not yours")

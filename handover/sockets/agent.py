@@ -63,7 +63,9 @@ class AgentNamespace(GuardedNamespace):
         agent, claims = found.agent, found.claims
         # A role changed later counts from the next connect.
         takes_chats = agent.role not in NO_CHAT_ROLES
-        await self.save_session(sid, {"agent": agent.username, "takes_chats": takes_chats})
+        await self.save_session(
+            sid, {"agent": agent.username, "role": agent.role, "takes_chats": takes_chats}
+        )
         await self.enter_room(sid, session_room(claims.session_id))
         if agent.role in REPORTING_ROLES:  # the dashboard and the supervisors' view
             await self.enter_room(sid, SUPERVISORS)
@@ -75,10 +77,10 @@ class AgentNamespace(GuardedNamespace):
         await nudge_supervisors(self.hub.outbox)  # signing in set them online
 
     async def _chat_taker(self, sid: str) -> dict[str, Any]:
-        """The socket's session, if its agent takes chats (a manager's is refused)."""
+        """The socket's session, if its agent takes chats (a manager's or trainer's is refused)."""
         session = await self.get_session(sid) or {}
         if not session.get("takes_chats", False):
-            raise Refused("not_allowed", "managers take no chats")
+            raise Refused("not_allowed", f"{session.get('role', 'manager')}s take no chats")
         return session
 
     async def on_disconnect(self, sid: str) -> None:

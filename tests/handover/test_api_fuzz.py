@@ -3,6 +3,7 @@ schema does not list, for valid (positive) and invalid (negative) requests alike
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,10 @@ pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWar
 EXAMPLES_PER_OPERATION_AND_MODE = 64  # 27 operations x 2 modes: 3,456 requests
 # The reports' 15 operations take only query parameters: fewer examples each (480 requests).
 REPORT_EXAMPLES = 16
+# The trainer's 4 operations, as a trainer (128 requests): labels write into copies of data/nlu
+# and domain.yml, and each of them reads the training data (about 0.4 s).
+TRAINER_EXAMPLES = 16
+ROOT = Path(__file__).resolve().parents[2]
 MIN_REQUESTS = 2000
 BOT_PATHS = ("/api/handover",)
 # Readiness takes no input and answers 503 by design while Rasa is down, as it is here.
@@ -45,9 +50,19 @@ def config(tmp_path: Path) -> HandoverSettings:
             session, username="sue", password="long-enough-1", skills=[], capacity=3,
             role="supervisor",
         )  # fmt: skip
+        crud.create_agent(
+            session, username="tess", password="long-enough-1", skills=[], capacity=1,
+            role="trainer",
+        )  # fmt: skip
         crud.upsert_conversation(session, conversation_id="known-chat")
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    shutil.copy(ROOT / "domain.yml", tmp_path / "domain.yml")
     # The Rasa URL answers nothing: hand-backs take the "Rasa is down" path.
-    return HandoverSettings(database_url=url, rasa_url="http://127.0.0.1:9")
+    return HandoverSettings(
+        database_url=url, rasa_url="http://127.0.0.1:9", trainer_data_dir=tmp_path / "data/nlu",
+        trainer_domain=tmp_path / "domain.yml",
+        trainer_regression_file=tmp_path / "data/regression.jsonl",
+    )  # fmt: skip
 
 
 # Over pyproject's 600 s: about 3,900 requests, Hypothesis' generation of negative cases taking
@@ -58,15 +73,16 @@ def test_no_server_error_and_no_undocumented_status(
 ) -> None:
     sessions = session_factory(make_engine(config.database_url))
 
-    def supervisor_token() -> str:
+    def fresh_token(username: str = "sue") -> str:
         with session_scope(sessions) as session:
-            agent = crud.get_agent(session, username="sue")
+            agent = crud.get_agent(session, username=username)
             opened = crud.open_agent_session(session, agent=agent, lifetime_seconds=600)
-            return create_token("sue", config.secret_key, 600, session_id=opened.id)
+            return create_token(username, config.secret_key, 600, session_id=opened.id)
 
     statuses: Counter[int] = Counter()
     not_http = 0
-    token = supervisor_token()
+    token = fresh_token()
+    trainer_token = {"tess": ""}
     operations: set[str] = set()
     # A real server started once: `case.call_asgi` would run the app's lifespan (migrations,
     # state restore) around every single request.
@@ -79,11 +95,19 @@ def test_no_server_error_and_no_undocumented_status(
                 continue
             operations.add(f"{operation.method.upper()} {operation.path}")
             reports = operation.path.startswith("/api/reports/")
+            trainer = operation.path.startswith("/api/trainer/")
+            if trainer:  # minted for the operation: the run outlasts a token, these come late
+                trainer_token["tess"] = fresh_token("tess")
+            examples = (
+                REPORT_EXAMPLES if reports
+                else TRAINER_EXAMPLES if trainer
+                else EXAMPLES_PER_OPERATION_AND_MODE
+            )  # fmt: skip
             for mode in (DataGenerationMethod.positive, DataGenerationMethod.negative):
 
                 @given(case=operation.as_strategy(data_generation_method=mode))
                 @settings(
-                    max_examples=REPORT_EXAMPLES if reports else EXAMPLES_PER_OPERATION_AND_MODE,
+                    max_examples=examples,
                     deadline=None,
                     derandomize=True,  # the same requests on every run: failures reproduce
                     suppress_health_check=list(HealthCheck),
@@ -92,6 +116,8 @@ def test_no_server_error_and_no_undocumented_status(
                 def exercise(case: Any) -> None:
                     nonlocal not_http, token
                     secret = config.bot_token if case.path in BOT_PATHS else token
+                    if case.path.startswith("/api/trainer/"):
+                        secret = trainer_token["tess"]
                     headers = {"Authorization": f"Bearer {secret}"}
                     response = case.call(base_url=url, session=client, headers=headers)
                     if response.status_code == 400 and response.text == NOT_HTTP:
@@ -99,7 +125,7 @@ def test_no_server_error_and_no_undocumented_status(
                         return
                     statuses[response.status_code] += 1
                     if case.path == "/api/agent/logout" and response.status_code == 204:
-                        token = supervisor_token()  # so that the rest of the run is signed in
+                        token = fresh_token()  # so that the rest of the run is signed in
                     case.validate_response(
                         response, checks=(not_a_server_error, status_code_conformance)
                     )

@@ -98,15 +98,19 @@ def test_demo_agent_only_on_a_development_database_without_agents(
     assert "sign in to the console as demo / demo-agent-password" in said
     assert "sign in to the console as lead / demo-supervisor-password" in said
     assert "sign in to the dashboard as boss / demo-manager-password" in said
+    assert "sign in to the trainer page as tess / demo-trainer-password" in said
     assert main(["demo-agent"]) == 0  # already there: nothing to do, nothing said
     assert capsys.readouterr().out == ""
     engine = make_engine(fresh_url)
     with session_factory(engine)() as session:
         roles = {a.username: a.role for a in crud.list_agents(session)}
-        assert roles == {"demo": "agent", "lead": "supervisor", "boss": "manager"}
+        assert roles == {
+            "demo": "agent", "lead": "supervisor", "boss": "manager", "tess": "trainer",
+        }  # fmt: skip
         assert crud.authenticate(session, username="demo", password="demo-agent-password")
         assert crud.authenticate(session, username="lead", password="demo-supervisor-password")
         assert crud.authenticate(session, username="boss", password="demo-manager-password")
+        assert crud.authenticate(session, username="tess", password="demo-trainer-password")
     engine.dispose()
 
     monkeypatch.setenv("SWITCHBOARD_ENVIRONMENT", "production")

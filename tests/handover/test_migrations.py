@@ -19,7 +19,7 @@ TABLES = {
     "agents", "agent_sessions", "conversations", "episodes", "messages", "handovers", "tickets",
     "conversation_notes", "conversation_labels", "conversation_events",
     "contact_facts", "wait_facts", "assignment_facts", "fact_watermarks",
-    "session_facts", "misunderstood_texts",
+    "session_facts", "misunderstood_texts", "inbox_states",
 }  # fmt: skip
 
 
@@ -178,3 +178,38 @@ def test_conversations_of_0002_become_first_episodes_in_0003(empty_db_url: str) 
         )).all()  # fmt: skip
     engine.dispose()
     assert [tuple(row) for row in kept] == [("closed-rated", 4)], "the rating comes back"
+
+
+def test_trainers_come_with_0009_and_leave_as_managers(empty_db_url: str) -> None:
+    config = alembic_config(empty_db_url)
+    engine = make_engine(empty_db_url)
+    command.upgrade(config, "0008")
+    insert = text(
+        "INSERT INTO agents (username, display_name, password_hash, skills, capacity, status,"
+        " role, created_at) VALUES (:name, :name, 'x', '[]', 1, 'offline', :role,"
+        " CURRENT_TIMESTAMP)"
+    )
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(insert, {"name": "tess", "role": "trainer"})
+    engine.dispose()
+
+    command.upgrade(config, "0009")
+    engine = make_engine(empty_db_url)
+    with engine.begin() as connection:
+        connection.execute(insert, {"name": "tess", "role": "trainer"})
+        connection.execute(text(
+            "INSERT INTO inbox_states (key, language, state, by, at)"
+            " VALUES ('my bill', 'en', 'done', 'tess', CURRENT_TIMESTAMP)"
+        ))  # fmt: skip
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(text("UPDATE inbox_states SET state = 'new'"))  # new is no row
+    engine.dispose()
+
+    command.downgrade(config, "0008")
+
+    engine = make_engine(empty_db_url)
+    with engine.connect() as connection:
+        role = connection.execute(text("SELECT role FROM agents WHERE username = 'tess'"))
+        assert role.scalar_one() == "manager", "no chats, no conversation: as a trainer"
+    assert "inbox_states" not in inspect(engine).get_table_names()
+    engine.dispose()

@@ -20,7 +20,7 @@ LIVE = "/api/reports/live"
 @pytest_asyncio.fixture(scope="module")
 async def running(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Gateway]:
     async with served(tmp_path_factory.mktemp("gateway"), agent_grace_seconds=3600) as gateway:
-        for name, role in (("ada", "agent"), ("max", "manager")):
+        for name, role in (("ada", "agent"), ("max", "manager"), ("tess", "trainer")):
             await gateway.hub.db(
                 crud.create_agent, username=name, password=PASSWORD, skills=[], capacity=5,
                 display_name=name.title(), role=role,
@@ -63,8 +63,11 @@ async def test_a_managers_socket_is_nudged_and_hears_nothing_of_any_chat(
         await connection.close()
 
 
-async def test_a_managers_socket_may_not_type_or_close_a_chat(running: Gateway) -> None:
-    manager = await console(running, await sign_in(running, "max"))
+@pytest.mark.parametrize(("name", "role"), [("max", "manager"), ("tess", "trainer")])
+async def test_a_managers_or_trainers_socket_may_not_type_or_close_a_chat(
+    running: Gateway, name: str, role: str
+) -> None:
+    manager = await console(running, await sign_in(running, name))
 
     typing = {"conversation_id": "any-chat", "typing": True}
     answer = await manager.sio.call("typing", typing, namespace="/agent")
@@ -72,7 +75,7 @@ async def test_a_managers_socket_may_not_type_or_close_a_chat(running: Gateway) 
     answer = await manager.sio.call(
         "close_conversation", {"conversation_id": "any-chat"}, namespace="/agent"
     )
-    assert answer == {"error": "managers take no chats", "code": "not_allowed"}
+    assert answer == {"error": f"{role}s take no chats", "code": "not_allowed"}
     await manager.close()
 
 

@@ -1,5 +1,6 @@
 """The inbox read from `misunderstood_texts` (SQLite and PostgreSQL), grouped by the real
-sentence encoder (built once for the module), with the period, language and channel filters."""
+sentence encoder (built once for the module), with the period, language, channel and state
+filters, each group listing its distinct texts and their states."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from reporting.kpis_contacts import Scope
 from reporting.session_tables import MISUNDERSTOOD_TEXTS
 from tests.handover.conftest import db_url, engine, session  # noqa: F401  (database fixtures)
 from trainer import grouping
-from trainer.inbox import Inbox, InboxGroup, load_inbox
+from trainer.inbox import Inbox, InboxGroup, InboxText, StateFilter, load_inbox
+from trainer.states import set_states
 
 DAY = datetime(2024, 3, 4, tzinfo=timezone.utc)
 PERIOD = Scope(DAY, DAY + timedelta(days=1))
@@ -145,3 +147,78 @@ def test_past_the_size_guard_the_rarest_texts_stand_alone(
     assert (inbox.ungrouped, len(alone), inbox.total_groups) == (5, 5, len(compared) + 5)
     assert sum(g.messages for g in compared) == 3
     assert all(g.messages == 1 and g.examples == () for g in alone)
+
+
+def texts_of(group: InboxGroup) -> list[tuple[str, str, str, int, str]]:
+    return [(t.key, t.language, t.text, t.messages, t.state) for t in group.texts]
+
+
+def test_each_group_lists_its_distinct_texts_by_key_and_language(
+    db: Session, encode: Encode
+) -> None:
+    db.execute(MISUNDERSTOOD_TEXTS.insert(), [
+        row("c7", 400, "WHAT is my bill   balance"),  # another spelling of c1's text
+        row("c8", 410, "what is my bill balance", "fr"),  # the same words, said in French
+    ])  # fmt: skip
+    db.commit()
+
+    groups = by_text(load_inbox(db, PERIOD, encode=encode))
+
+    bill = next(g for texts, g in groups.items() if "what is my bill balance" in texts)
+    assert texts_of(bill) == [
+        ("what is my bill balance", "en", "what is my bill balance", 3, "new"),
+        ("combien je dois payer sur ma facture ce mois-ci ?", "fr",
+         "Combien je dois payer sur ma facture ce mois-ci ?", 1, "new"),
+        ("how much do i owe on my bill this month?", "en",
+         "How much do I owe on my bill this month?", 1, "new"),
+        ("quel est le montant de ma facture", "fr", "quel est le montant de ma facture", 1, "new"),
+        ("what is my bill balance", "fr", "what is my bill balance", 1, "new"),
+    ]  # fmt: skip
+    assert bill.key == normalised(bill.representative)
+    assert sum(t.messages for t in bill.texts) == bill.messages
+    password = groups[frozenset(PASSWORD)]
+    # Without a language, a text's language is "" (as trainer.states keys it).
+    assert ("reset my password please", "") in {(t.key, t.language) for t in password.texts}
+
+
+def test_the_state_filter_keeps_groups_by_their_texts_states(db: Session, encode: Encode) -> None:
+    everything = load_inbox(db, PERIOD, encode=encode)
+    bill = by_text(everything)[frozenset(BILL)]
+    set_states(db, [(t.key, t.language) for t in bill.texts], "done", by="tess")
+    set_states(db, [("i forgot my password", "en")], "ignored", by="tess")
+    db.commit()
+
+    def shown(state: StateFilter) -> list[tuple[frozenset[str], str]]:
+        inbox = load_inbox(db, PERIOD, encode=encode, state=state)
+        assert inbox.total_groups == len(inbox.groups) and inbox.messages == 8
+        return [(texts, group.state) for texts, group in by_text(inbox).items()]
+
+    assert shown("all") == [(frozenset(BILL), "done"), (frozenset(PASSWORD), "mixed")]
+    assert shown("new") == [(frozenset(PASSWORD), "mixed")]  # a text of it is new
+    assert shown("done") == [(frozenset(BILL), "done")]
+    assert shown("ignored") == []  # some of the password texts only
+    (password,) = load_inbox(db, PERIOD, encode=encode, state="new").groups
+    assert [(t.key, t.language, t.state) for t in password.texts] == [
+        ("i forgot my password", "en", "ignored"), ("j'ai oublie mon mot de passe", "fr", "new"),
+        ("reset my password please", "", "new"),
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="state must be one of"):
+        load_inbox(db, PERIOD, encode=encode, state="old")  # type: ignore[arg-type]
+
+
+def test_a_long_texts_state_holds_by_its_cut_key(db: Session, encode: Encode) -> None:
+    long = "my bill is wrong " * 40  # 680 characters: the key keeps 512
+
+    def found() -> InboxText:
+        (text,) = [t for g in load_inbox(db, PERIOD, encode=encode).groups for t in g.texts
+                   if t.text == long]  # fmt: skip
+        return text
+
+    db.execute(MISUNDERSTOOD_TEXTS.insert(), [row("c9", 500, long)])
+    db.commit()
+    assert found().key == normalised(long)[:512] and len(found().key) == 512
+
+    set_states(db, [(found().key, "en")], "ignored", by="tess")
+    db.commit()
+
+    assert found().state == "ignored"

@@ -87,7 +87,7 @@ def test_an_unknown_intent_exits_1_and_a_new_one_exits_0(
 ) -> None:
     arguments = ["--language=en", "--intent=move_house", "i'm moving house, what about my line"]
     assert _run(_label(paths, *arguments)) == 1
-    assert "unknown intent move_house: use --new-intent" in capsys.readouterr().err
+    assert "unknown intent move_house: label it as a new intent" in capsys.readouterr().err
     assert _run(_label(paths, *arguments, "--new-intent")) == 0
     out = capsys.readouterr().out
     assert "move_house added to the domain's intents" in out

@@ -217,7 +217,7 @@ def test_a_new_faq_topic_needs_its_answer_in_the_domain(project: dict[str, Any])
 @pytest.mark.parametrize(
     ("intent", "new_intent", "message"),
     [
-        ("cancel_everything", False, "unknown intent cancel_everything: use --new-intent"),
+        ("cancel_everything", False, "unknown intent cancel_everything: label it as a new intent"),
         ("Move-House", True, "'Move-House' is not a name"),
         ("faq", False, "faq is answered by topic"),
         ("handback", False, "handback has no examples"),

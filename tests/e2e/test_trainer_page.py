@@ -1,0 +1,457 @@
+"""The bot trainers' page in Chromium, on a gateway of its own: the messages the bot missed
+(paraphrases of three requests, in French and English, written into `misunderstood_texts` as
+the reports' fold would), grouped by meaning with the real sentence encoder, filtered, labelled
+into copies of the NLU data, ignored; non-trainers turned away; all of it with the keyboard
+alone, at a phone's width.
+
+The gateway needs no Rasa server (nothing here talks to the bot): it is ready when it serves
+the page. Each test starts from the same inbox and the same data files (`fresh`).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+import yaml
+from playwright.sync_api import Browser, Page, Request, expect
+from sqlalchemy import create_engine
+
+from bot.stack import ROOT, Process
+from reporting.bot_facts import normalised
+from reporting.session_tables import MISUNDERSTOOD_TEXTS
+from tests.e2e.conftest import AGENTS, WAIT_MS, create_agent, free_port
+from tests.e2e.pages import PHONE, low_contrast, screenshot
+from tests.e2e.test_console import LAPTOP
+
+pytestmark = pytest.mark.e2e
+TRAINER = ("tess", "correct-horse-7")
+MANAGER = ("boss", "correct-horse-9")
+ZONE = "Europe/Paris"
+# What customers wrote that the bot did not understand: (language, text, messages). Two
+# spellings of one text fold into one (its key); nothing in them is personal data.
+MISSED = {
+    "bill": [
+        ("en", "how much is left to pay on my invoice this month", 2),
+        ("en", "How much is left to pay on my invoice this month", 1),
+        ("en", "what is the outstanding amount on my last invoice", 2),
+        ("en", "how much do I still owe on my invoice", 1),
+        ("fr", "combien il me reste à payer sur ma facture ce mois-ci", 2),
+        ("fr", "quel est le montant restant sur ma dernière facture", 1),
+    ],
+    "router": [
+        ("en", "my fibre box keeps blinking red since this morning", 2),
+        ("en", "the light on my router is flashing red", 1),
+        ("fr", "ma box fibre clignote en rouge depuis ce matin", 1),
+        ("fr", "le voyant de mon routeur clignote rouge", 1),
+    ],
+    "football": [
+        ("en", "what is your favourite football team", 1),
+        ("fr", "quelle est ton équipe de foot préférée", 1),
+        ("en", "who will win the football match tonight", 1),
+    ],
+}  # fmt: skip
+INTENTS = {"bill": "check_bill_balance", "router": "check_outage"}
+COMPLAINTS = ("Security Policy", "Uncaught")
+
+
+@dataclass(frozen=True)
+class Trainer:
+    """The gateway's URL and the files its labels change."""
+
+    url: str
+    data: Path  # a copy of data/nlu
+    domain: Path
+    regression: Path
+
+
+def seed(database_url: str) -> None:
+    """One row per message, each request's messages two to a conversation, over the last days."""
+    now = datetime.now(timezone.utc).timestamp()
+    rows = []
+    for request, texts in MISSED.items():
+        n = 0
+        for language, text, times in texts:
+            for _ in range(times):
+                started = now - 3600 * (5 + 7 * n)  # within the last 4 days
+                rows.append({
+                    "sender_id": f"e2e-trainer-{request}-{n // 2}", "started": started,
+                    "at": started + 40, "channel": ("socketio", "rest")[n % 2],
+                    "language": language, "text": text, "folded": normalised(text),
+                })  # fmt: skip
+                n += 1
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(MISUNDERSTOOD_TEXTS.insert(), rows)
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def trainer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trainer]:
+    folder = tmp_path_factory.mktemp("trainer")
+    files = Trainer("", folder / "data" / "nlu", folder / "domain.yml", folder / "regression.jsonl")
+    env = {
+        "SWITCHBOARD_ENVIRONMENT": "development",
+        "DATABASE_URL": f"sqlite:///{folder}/gateway.db",
+        "REPORTING_EVENTS_URL": f"sqlite:///{folder}/rasa-events.db",  # none yet: nothing to fold
+        "PRIVACY_TRACKER_STORE_URL": f"sqlite:///{folder}/rasa-trackers.db",
+    }
+    create_agent(env["DATABASE_URL"], *TRAINER, role="trainer")
+    create_agent(env["DATABASE_URL"], *MANAGER, role="manager")
+    create_agent(env["DATABASE_URL"], "ada", AGENTS["ada"])
+    seed(env["DATABASE_URL"])
+    port = free_port()
+    log = io.StringIO()
+    gateway = Process(
+        "trainer-gateway",
+        [sys.executable, "-m", "handover", "serve"],
+        f"http://127.0.0.1:{port}/trainer",
+        {
+            **env,
+            "HANDOVER_PORT": str(port),
+            "REDIS_URL": "",  # the state in memory: one gateway
+            "HANDOVER_RASA_URL": "http://127.0.0.1:9",  # answers nothing: never needed here
+            "HANDOVER_LOGIN_LIMIT_PER_USER": "1000/minute",
+            "HANDOVER_LOGIN_LIMIT_PER_IP": "1000/minute",
+            "HANDOVER_TRAINER_DATA_DIR": str(files.data),
+            "HANDOVER_TRAINER_DOMAIN": str(files.domain),
+            "HANDOVER_TRAINER_REGRESSION_FILE": str(files.regression),
+        },
+    )
+    gateway.start(log)
+    deadline = time.monotonic() + 60
+    while not gateway.is_ready():
+        assert time.monotonic() < deadline and gateway.exited() is None, log.getvalue()[-3000:]
+        time.sleep(0.3)
+    yield Trainer(f"http://127.0.0.1:{port}", files.data, files.domain, files.regression)
+    gateway.popen.terminate()
+    gateway.popen.wait(timeout=15)
+
+
+@pytest.fixture
+def fresh(trainer: Trainer) -> Trainer:
+    """The repo's data and domain copied again, no regression file, every text new again."""
+    shutil.rmtree(trainer.data, ignore_errors=True)
+    shutil.copytree(ROOT / "data" / "nlu", trainer.data)
+    shutil.copy(ROOT / "domain.yml", trainer.domain)
+    trainer.regression.unlink(missing_ok=True)
+    headers = sign_in(trainer.url, *TRAINER)
+    listed = requests.get(
+        f"{trainer.url}/api/trainer/inbox", params={"state": "all"}, headers=headers, timeout=120
+    )
+    listed.raise_for_status()
+    items = [{"key": t["key"], "language": t["language"]}
+             for group in listed.json()["groups"] for t in group["texts"]]  # fmt: skip
+    requests.post(
+        f"{trainer.url}/api/trainer/inbox/state",
+        json={"items": items, "state": "new"}, headers=headers, timeout=30,
+    ).raise_for_status()  # fmt: skip
+    requests.post(f"{trainer.url}/api/agent/logout", headers=headers, timeout=10)
+    return trainer
+
+
+def sign_in(url: str, name: str, password: str) -> dict[str, str]:
+    answer = requests.post(
+        f"{url}/api/agent/login", json={"username": name, "password": password}, timeout=10
+    )
+    answer.raise_for_status()
+    return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+
+def browse(browser: Browser, viewport: dict[str, int] = LAPTOP) -> tuple[Page, list[str]]:
+    """A page, and what the browser complained of (policy violations, script errors)."""
+    page = browser.new_context(viewport=viewport, timezone_id=ZONE).new_page()
+    complaints: list[str] = []
+    page.on(
+        "console", lambda m: complaints.append(m.text) if m.text.startswith(COMPLAINTS) else None
+    )
+    page.on("pageerror", lambda error: complaints.append(str(error)))
+    return page, complaints
+
+
+def inbox_answer(response: Any) -> bool:
+    return urlparse(response.url).path == "/api/trainer/inbox"
+
+
+def query_of(url: str) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(urlparse(url).query).items()}
+
+
+def group_of(inbox: dict[str, Any], request: str, language: str = "en") -> dict[str, Any]:
+    """The inbox's group holding the first text in `language` of `request` (of MISSED)."""
+    text = next(text for lang, text, _ in MISSED[request] if lang == language)
+    found = [g for g in inbox["groups"] if text in {t["text"] for t in g["texts"]}]
+    assert len(found) == 1, inbox
+    return found[0]
+
+
+def card(page: Page, group: dict[str, Any]) -> Any:
+    return page.locator(f'li.group[data-key="{group["key"]}"]')
+
+
+def examples(path: Path, intent: str) -> list[str]:
+    """The examples of `intent` in an NLU file, one per line of its block."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    blocks = [entry["examples"] for entry in data["nlu"] if entry.get("intent") == intent]
+    return [line[2:].strip() for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def label_requests(page: Page) -> list[Request]:
+    sent: list[Request] = []
+    page.on("request", lambda r: sent.append(r) if r.url.endswith("/api/trainer/labels") else None)
+    return sent
+
+
+def test_a_trainer_sees_the_groups_labels_one_and_ignores_another(
+    fresh: Trainer, browser: Browser
+) -> None:
+    page, complaints = browse(browser)
+    labels = label_requests(page)
+    page.goto(f"{fresh.url}/trainer")
+    with page.expect_response(inbox_answer, timeout=WAIT_MS * 2) as answer:  # encoder loads
+        page.get_by_label("Username").fill(TRAINER[0])
+        page.get_by_label("Password").fill(TRAINER[1])
+        page.get_by_role("button", name="Sign in").click()
+    inbox = answer.value.json()
+    assert query_of(answer.value.url)["state"] == "new"
+
+    # Three requests, three groups; each holds its French and English paraphrases.
+    bill, router, football = (group_of(inbox, request) for request in MISSED)
+    messages = sum(times for texts in MISSED.values() for _, _, times in texts)
+    assert len(inbox["groups"]) == 3 and inbox["messages"] == messages, inbox
+    for group, request in ((bill, "bill"), (router, "router"), (football, "football")):
+        assert group["languages"] == ["en", "fr"], group
+        assert group["count"] == sum(times for _, _, times in MISSED[request])
+    assert len(bill["texts"]) == 5  # the two spellings of one text are one text
+    expect(page.locator("li.group")).to_have_count(3)
+    bill_card = card(page, bill)
+    expect(bill_card.locator(".facts")).to_contain_text(
+        f"{bill['count']} messages · {bill['conversations']} conversations · English, French"
+    )
+    expect(bill_card.locator(".badge")).to_have_text("New")
+    checked, failures = low_contrast(page, "body")
+    assert checked > 20 and failures == [], failures
+
+    # The French messages alone: the same groups, each with its French texts only.
+    with page.expect_response(
+        lambda r: inbox_answer(r) and query_of(r.url).get("language") == "fr"
+    ) as french:
+        page.get_by_label("Language").select_option("fr")
+    in_french = french.value.json()
+    assert all(g["languages"] == ["fr"] for g in in_french["groups"]), in_french
+    expect(page.locator("li.group")).to_have_count(3)
+    expect(card(page, group_of(in_french, "bill", "fr")).locator("tbody tr")).to_have_count(2)
+    assert "language=fr" in page.url  # kept in the address: a reload shows the same
+    with page.expect_response(lambda r: inbox_answer(r) and "language" not in query_of(r.url)):
+        page.get_by_label("Language").select_option("")
+
+    # A group opened: its texts, with their languages and counts, French marked as French.
+    bill_card.get_by_text("5 distinct texts").click()
+    rows = bill_card.locator("tbody tr")
+    expect(rows).to_have_count(5)
+    expect(rows.first).to_be_visible()
+    french_row = bill_card.locator('tbody tr[data-language="fr"]').first
+    expect(french_row.locator("td").first).to_have_attribute("lang", "fr")
+    expect(french_row).to_contain_text("French")
+    shot = screenshot(page, "trainer.png")  # the one docs/screenshots shows
+    assert shot.stat().st_size > 20_000
+
+    # Labelled: one request per language, every text added, the group leaves the new ones.
+    bill_card.get_by_role("button", name="Label…").click()
+    dialog = page.get_by_role("dialog", name="Label these messages")
+    expect(dialog).to_be_visible()
+    intent = dialog.get_by_label("Intent", exact=True)
+    expect(intent.locator("option", has_text="faq/opening_hours")).to_have_count(1)
+    expect(dialog.get_by_role("checkbox")).to_have_count(5)
+    for box in dialog.get_by_role("checkbox").all():
+        expect(box).to_be_checked()
+    intent.select_option(INTENTS["bill"])
+    dialog.get_by_role("button", name="Add examples").click()
+    added = dialog.locator('.outcome[data-status="added"]')
+    expect(added).to_have_count(5, timeout=WAIT_MS)
+    expect(dialog.locator(".outcome")).to_have_count(5)
+    expect(dialog.locator("#retrain")).to_have_text(
+        "Retrain with make model for the bot to use the new examples."
+    )
+    expect(dialog).to_contain_text("Written to data/nlu/en/billing.yml.")
+    expect(dialog).to_contain_text("Written to data/nlu/fr/billing.yml.")
+    sent = [json.loads(request.post_data or "{}") for request in labels]
+    assert sorted(body["language"] for body in sent) == ["en", "fr"], sent
+    for body in sent:
+        expected = {t["text"] for t in bill["texts"] if t["language"] == body["language"]}
+        assert body["intent"] == INTENTS["bill"] and body["new_intent"] is False
+        assert set(body["texts"]) == expected
+    # Written into the copies, in the intent's own files, and into the regression set.
+    assert "how much do I still owe on my invoice" in examples(
+        fresh.data / "en" / "billing.yml", INTENTS["bill"]
+    )
+    assert "quel est le montant restant sur ma dernière facture" in examples(
+        fresh.data / "fr" / "billing.yml", INTENTS["bill"]
+    )
+    regression = [json.loads(line) for line in fresh.regression.read_text("utf-8").splitlines()]
+    assert len(regression) == 5 and {r["author"] for r in regression} == {TRAINER[0]}
+
+    with page.expect_response(inbox_answer):
+        dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("li.group")).to_have_count(2)
+    expect(bill_card).to_have_count(0)
+    # The focus is not lost with the card: it is on the group now in its place.
+    page.wait_for_function("document.activeElement.closest('li.group') !== null")
+
+    # Another group ignored: it leaves the list, and is found among the ignored ones.
+    football_card = card(page, football)
+    with page.expect_request(lambda r: r.url.endswith("/api/trainer/inbox/state")) as changed:
+        football_card.get_by_role("button", name="Ignore").click()
+    body = json.loads(changed.value.post_data or "{}")
+    assert body["state"] == "ignored" and len(body["items"]) == len(football["texts"])
+    expect(football_card).to_have_count(0)
+    expect(page.get_by_role("status")).to_have_text(f"Ignored: “{football['representative']}”.")
+    page.get_by_label("Showing").select_option("ignored")
+    expect(page.locator("li.group")).to_have_count(1)
+    expect(football_card.locator(".badge")).to_have_text("Ignored")
+    page.get_by_label("Showing").select_option("done")
+    expect(page.locator("li.group")).to_have_count(1)
+    expect(bill_card.locator(".badge")).to_have_text("Done")
+    expect(bill_card.get_by_role("button", name="Mark done")).to_have_count(0)
+    assert complaints == [], complaints
+    page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("account", "link", "href"),
+    [
+        (("ada", AGENTS["ada"]), "Go to the agent console", "/console"),
+        (MANAGER, "Go to the dashboard", "/dashboard"),
+    ],
+    ids=["agent", "manager"],
+)
+def test_a_non_trainer_is_told_the_page_is_for_bot_trainers(
+    trainer: Trainer, browser: Browser, account: tuple[str, str], link: str, href: str
+) -> None:
+    page, complaints = browse(browser)
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(f"{trainer.url}/trainer")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=WAIT_MS)
+    page.get_by_label("Username").fill(account[0])
+    page.get_by_label("Password").fill(account[1])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Bot trainers only")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#gate-text")).to_contain_text("for bot trainers and admins")
+    expect(page.get_by_role("link", name=link)).to_have_attribute("href", href)
+    expect(page.locator("#inbox")).to_be_hidden()
+    assert not [url for url in asked if "/api/trainer/" in url], asked
+    # Signed in here only to be turned away: signed out again.
+    assert page.evaluate("window.sessionStorage.getItem('nimbus-agent-token')") is None
+    assert complaints == [], complaints
+    page.context.close()
+
+
+def focused(page: Page) -> dict[str, Any]:
+    """What has the focus: its id or action, the group it is in, and whether it is outlined."""
+    return page.evaluate(
+        """() => { const node = document.activeElement, group = node.closest('li.group');
+             return {id: node.id, tag: node.tagName, action: node.getAttribute('data-action'),
+                     group: group && group.getAttribute('data-key'),
+                     outlined: getComputedStyle(node).outlineStyle !== 'none'}; }"""
+    )
+
+
+def tab_to(page: Page, wanted: Any, most: int = 40) -> list[dict[str, Any]]:
+    """Tab until `wanted(focused)`; every stop on the way must show where the focus is."""
+    passed = []
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        now = focused(page)
+        assert now["outlined"] or now["tag"] == "BODY", now
+        passed.append(now)
+        if wanted(now):
+            return passed
+    raise AssertionError(f"never reached: {passed}")
+
+
+def test_the_whole_flow_works_with_the_keyboard_alone_on_a_phone(
+    fresh: Trainer, browser: Browser
+) -> None:
+    page, complaints = browse(browser, PHONE)
+    page.goto(f"{fresh.url}/trainer")
+    tab_to(page, lambda f: f["id"] == "username", most=5)
+    page.keyboard.type(TRAINER[0])
+    page.keyboard.press("Tab")
+    page.keyboard.type(TRAINER[1])
+    with page.expect_response(inbox_answer, timeout=WAIT_MS * 2) as answer:
+        page.keyboard.press("Enter")
+    inbox = answer.value.json()
+    router, football = group_of(inbox, "router"), group_of(inbox, "football")
+    expect(page.locator("li.group")).to_have_count(3)
+    # Nothing wider than the phone; every control named (fields by <label>, buttons by text).
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    unnamed = page.evaluate(
+        """() => Array.from(document.querySelectorAll('select, input, button, summary'))
+             .filter((node) => node.getClientRects().length)
+             .filter((node) => ['BUTTON', 'SUMMARY'].includes(node.tagName)
+                               ? !node.textContent.trim() : !node.labels.length)
+             .map((node) => node.outerHTML.slice(0, 80))"""
+    )
+    assert unnamed == [], unnamed
+
+    # A filter changed from the keyboard: the list is asked again in French.
+    page.evaluate("document.activeElement.blur()")
+    reached = tab_to(page, lambda f: f["id"] == "language")
+    assert reached[-2]["id"] == "period", reached
+    with page.expect_response(lambda r: inbox_answer(r) and query_of(r.url).get("language")):
+        page.keyboard.press("ArrowDown")  # English
+    with page.expect_response(lambda r: inbox_answer(r) and "language" not in query_of(r.url)):
+        page.keyboard.press("ArrowUp")  # all languages again
+
+    # The router group: opened, labelled, from its summary on.
+    tab_to(page, lambda f: f["group"] == router["key"] and f["tag"] == "SUMMARY")
+    page.keyboard.press("Enter")
+    expect(card(page, router).locator("tbody tr").first).to_be_visible()
+    passed = tab_to(page, lambda f: f["group"] == router["key"] and f["action"] == "label")
+    assert passed[-1]["action"] == "label"
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Label these messages")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("Intent", exact=True)).to_be_focused()
+    page.keyboard.type(INTENTS["router"])  # a closed select picks the option typed
+    expect(dialog.get_by_label("Intent", exact=True)).to_have_value(INTENTS["router"])
+    stops = tab_to(page, lambda f: f["id"] == "label-submit", most=12)
+    assert sum(f["id"].startswith("label-text-") for f in stops) == len(router["texts"])
+    page.keyboard.press("Enter")
+    outcomes = dialog.locator(".outcome")
+    expect(outcomes).to_have_count(len(router["texts"]), timeout=WAIT_MS)
+    # One of them was an example of the intent already: skipped, and says so.
+    expect(dialog.locator('.outcome[data-status="added"]')).to_have_count(3)
+    expect(dialog.locator('.outcome[data-status="skipped"]')).to_contain_text(
+        f"already an example of {INTENTS['router']}"
+    )
+    expect(page.locator("#results-title")).to_be_focused()
+    tab_to(page, lambda f: f["id"] == "label-cancel", most=3)
+    with page.expect_response(inbox_answer):
+        page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    expect(card(page, router)).to_have_count(0)
+    # On the group now in the router's place.
+    page.wait_for_function("document.activeElement.closest('li.group') !== null")
+
+    # The football group ignored, from the keyboard too.
+    tab_to(page, lambda f: f["group"] == football["key"] and f["action"] == "ignored")
+    with page.expect_response(inbox_answer):
+        page.keyboard.press("Enter")
+    expect(card(page, football)).to_have_count(0)
+    expect(page.locator("li.group")).to_have_count(1)
+    assert complaints == [], complaints
+    page.context.close()
