@@ -1,4 +1,4 @@
-/* What the agent console and the supervisor view share: the agent's sign-in, kept in this tab's
+/* What the staff pages (console, supervisor view, dashboard, trainer page) share: the sign-in, kept in this tab's
    sessionStorage and renewed before it expires; the gateway's API called with it; and the few
    DOM helpers both draw with (every text set with textContent, never as HTML). */
 window.NimbusAgent = (function () {
@@ -72,6 +72,21 @@ window.NimbusAgent = (function () {
     return data;
   }
   function refresh() { return api("POST", "/api/agent/refresh").then(keep); }
+  // Sign in and keep the token; or fail with the words to show under the form.
+  function signIn(username, password) {
+    return fetch("/api/agent/login", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ username: username, password: password })
+    }).then(function (response) {
+      return response.json().then(function (data) {
+        if (!response.ok) {
+          if (response.status === 429) throw new Error("Too many attempts: try again in " + (response.headers.get("Retry-After") || "a few") + " seconds.");
+          throw new Error(response.status === 401 ? "Wrong username or password." : "Sign-in failed.");
+        }
+        return keep(data);
+      });
+    });
+  }
   // Sign out on the server too (when `revoke`), and forget the token here either way.
   function forget(revoke) {
     window.clearTimeout(refreshTimer);
@@ -82,6 +97,7 @@ window.NimbusAgent = (function () {
 
   return {
     el: el, clear: clear, minutes: minutes, api: api, keep: keep, refresh: refresh, forget: forget,
+    signIn: signIn,
     token: function () { return token; },
     // The page's own reactions: `signedOut()` on a 401, `notice(text)` for what it should say.
     on: function (name, fn) { hooks[name] = fn; },

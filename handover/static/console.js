@@ -40,19 +40,9 @@
   $("login").addEventListener("submit", function (event) {
     event.preventDefault();
     $("login-error").textContent = "";
-    fetch("/api/agent/login", {
-      method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ username: $("username").value.trim(), password: $("password").value })
-    }).then(function (response) {
-      return response.json().then(function (data) {
-        if (!response.ok) {
-          if (response.status === 429) throw new Error("Too many attempts: try again in " + (response.headers.get("Retry-After") || "a few") + " seconds.");
-          throw new Error(response.status === 401 ? "Wrong username or password." : "Sign-in failed.");
-        }
-        session.keep(data);
-        $("password").value = "";
-        begin();
-      });
+    session.signIn($("username").value.trim(), $("password").value).then(function () {
+      $("password").value = "";
+      begin();
     }).catch(function (error) { $("login-error").textContent = error.message; });
   });
   function signOut(message) {

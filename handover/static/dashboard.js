@@ -19,9 +19,6 @@
   // Everything the page says, in one place (staff page: English only).
   var T = {
     signInFirst: "Sign in with your staff account to see the dashboard.",
-    wrongPassword: "Wrong username or password.",
-    tooMany: function (wait) { return "Too many attempts: try again in " + (wait || "a few") + " seconds."; },
-    signInFailed: "Sign-in failed.",
     sessionEnded: "Your session has ended: please sign in again.",
     signedOut: "Signed out.",
     notReaderTitle: "Managers and supervisors only",
@@ -167,20 +164,10 @@
   $("login").addEventListener("submit", function (event) {
     event.preventDefault();
     $("login-error").textContent = "";
-    fetch("/api/agent/login", {
-      method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ username: $("username").value.trim(), password: $("password").value })
-    }).then(function (response) {
-      return response.json().then(function (data) {
-        if (!response.ok) {
-          if (response.status === 429) throw new Error(T.tooMany(response.headers.get("Retry-After")));
-          throw new Error(response.status === 401 ? T.wrongPassword : T.signInFailed);
-        }
-        session.keep(data);
-        $("password").value = "";
-        notice("");
-        begin(true);
-      });
+    session.signIn($("username").value.trim(), $("password").value).then(function () {
+      $("password").value = "";
+      notice("");
+      begin(true);
     }).catch(function (error) { $("login-error").textContent = error.message; });
   });
   function start() {

@@ -44,7 +44,9 @@ def test_accept_next_and_close_from_the_keyboard_with_a_sound_a_preview_and_the_
 
     first = queued_customer(browser, url, "I want to talk to a human about my router")
     expect(queue).to_have_count(1, timeout=WAIT_MS)
-    expect(queue.first).to_contain_text("“I want to talk to a human about my router”")
+    expect(queue.first).to_contain_text(
+        "“I want to talk to a human about my router”", timeout=WAIT_MS
+    )
     ada.wait_for_function("window.__tones >= 1", timeout=WAIT_MS)
 
     ada.keyboard.press("Alt+A")
@@ -54,11 +56,12 @@ def test_accept_next_and_close_from_the_keyboard_with_a_sound_a_preview_and_the_
 
     # With the sound off, the next chat comes in silently.
     ada.get_by_role("button", name="Sound on").click()
-    expect(ada.get_by_role("button", name="Sound off")).to_have_attribute("aria-pressed", "false")
+    sound_off = ada.get_by_role("button", name="Sound off")
+    expect(sound_off).to_have_attribute("aria-pressed", "false", timeout=WAIT_MS)
     heard = tones(ada)
     second = queued_customer(browser, url, "I want to talk to a human about my bill")
     expect(queue).to_have_count(1, timeout=WAIT_MS)
-    expect(queue.first).to_contain_text("about my bill")
+    expect(queue.first).to_contain_text("about my bill", timeout=WAIT_MS)
     assert tones(ada) == heard
     ada.keyboard.press("Alt+A")
     expect(transcript).to_contain_text("about my bill", timeout=WAIT_MS)
@@ -69,13 +72,13 @@ def test_accept_next_and_close_from_the_keyboard_with_a_sound_a_preview_and_the_
 
     ada.keyboard.press("Alt+C")
     dialog = ada.get_by_role("dialog", name="Close this conversation?")
-    expect(dialog).to_be_visible()
+    expect(dialog).to_be_visible(timeout=WAIT_MS)
     dialog.get_by_label("Resolved", exact=True).check()
     dialog.get_by_role("button", name="Confirm close").click()
     expect(dialog).to_be_hidden(timeout=WAIT_MS)
     closed = ada.locator("#closed > li").first
     expect(closed).to_contain_text("resolved · ", timeout=WAIT_MS)
-    expect(closed).to_contain_text("not rated yet")
+    expect(closed).to_contain_text("not rated yet", timeout=WAIT_MS)
 
     rate(first, 5)
     expect(closed).to_contain_text("rated 5 / 5", timeout=WAIT_MS)
@@ -86,7 +89,7 @@ def test_accept_next_and_close_from_the_keyboard_with_a_sound_a_preview_and_the_
     dialog.get_by_label("Duplicate", exact=True).check()
     dialog.get_by_role("button", name="Confirm close").click()
     expect(ada.locator("#closed > li").first).to_contain_text("duplicate", timeout=WAIT_MS)
-    expect(ada.locator("#closed > li").nth(1)).to_contain_text("rated 5 / 5")
+    expect(ada.locator("#closed > li").nth(1)).to_contain_text("rated 5 / 5", timeout=WAIT_MS)
     ada.get_by_role("button", name="Sound off").click()  # back on for whoever signs in next here
     for page in (ada, first, second):
         page.context.close()
