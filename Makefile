@@ -34,6 +34,8 @@ export RASA_TELEMETRY_ENABLED := false
 
 # Development on purpose: every process refuses placeholder secrets in the production default.
 run: export SWITCHBOARD_ENVIRONMENT ?= development
+# A second Rasa server for the trainer's canary roll-outs (docs/rollout.md).
+run: export BOT_CANARY ?= true
 run: install $(MODEL)
 	$(PY) -m handover demo-agent
 	$(PY) -m handover reports seed --conversations 300 --days 14 --if-empty

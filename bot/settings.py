@@ -48,6 +48,11 @@ class BotSettings(BaseSettings):
     # Browser origins allowed to call Rasa directly (JSON list); none, as only the gateway does.
     rasa_cors_origins: list[str] = []
     model: Path = Path("models/nimbus.tar.gz")
+    # A second Rasa server for canary roll-outs (trainer/rollout.py): both then take their model
+    # from the gateway's model server, polling it every `model_pull_seconds`.
+    canary: bool = False
+    canary_port: int = 5006
+    model_pull_seconds: int = Field(2, ge=1)
     startup_timeout_seconds: float = 180.0
 
     class Config:
@@ -65,6 +70,10 @@ class BotSettings(BaseSettings):
     @property
     def rasa_url(self) -> str:
         return f"http://{_url_host(self.rasa_host)}:{self.rasa_port}"
+
+    @property
+    def canary_url(self) -> str:
+        return f"http://{_url_host(self.rasa_host)}:{self.canary_port}"
 
     @property
     def action_url(self) -> str:

@@ -90,12 +90,23 @@ class Stack:
         self.reporting = reporting_settings(
             {**self.env, **self.gateway_env}, environment=self.bot.environment
         )
-        self._endpoints = self._write_endpoints()
+        # Rasa servers by name (trainer/rollout.py): "a", and "b" for canary roll-outs.
+        self.rasa_servers = {"a": self.bot.rasa_url}
+        if self.bot.canary:
+            self.rasa_servers["b"] = self.bot.canary_url
+        self._endpoints = {name: self._write_endpoints(name) for name in self.rasa_servers}
         self.processes = self._processes()
 
-    def _write_endpoints(self) -> Path:
-        """endpoints.yml, with the action server this stack starts and its token."""
+    def _write_endpoints(self, server: str) -> Path:
+        """endpoints.yml, with the action server this stack starts and its token; with a canary
+        server, where each server takes its model from (the gateway's model server)."""
         endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text()) or {}
+        if self.bot.canary:
+            endpoints["models"] = {
+                "url": f"{self.bot.gateway_url}/api/bot/models/{server}",
+                "headers": {"Authorization": f"Bearer {self.bot.rasa_token}"},
+                "wait_time_between_pulls": self.bot.model_pull_seconds,
+            }
         endpoints["action_endpoint"] = {
             "url": f"{self.bot.action_url}/webhook",
             "token": self.bot.action_token,
@@ -104,7 +115,7 @@ class Stack:
         endpoints["tracker_store"] = tracker_store_endpoint({**self.env, **self.gateway_env})
         # The store publishes what it saved, redacted, to this broker (privacy/tracker_store.py).
         endpoints["event_broker"] = event_broker_endpoint(self.reporting)
-        # mkstemp makes the file readable by its owner only: it holds the action token.
+        # mkstemp makes the file readable by its owner only: it holds the tokens.
         handle, path = tempfile.mkstemp(prefix="endpoints-", suffix=".yml")
         with os.fdopen(handle, "w") as file:
             yaml.safe_dump(endpoints, file)
@@ -127,7 +138,6 @@ class Stack:
             },
         }
         cors = ["--cors", *self.bot.rasa_cors_origins] if self.bot.rasa_cors_origins else []
-        rasa_status = f"{self.bot.rasa_url}/status?{urlencode({'token': self.bot.rasa_token})}"
         processes = [
             Process(
                 "mocks",
@@ -147,18 +157,21 @@ class Stack:
                     "BOT_RASA_TOKEN": self.bot.rasa_token,
                 },
             ),
-            Process(
-                "rasa",
-                [
-                    str(VENV_BIN / "rasa"), "run", "--enable-api",
-                    "--auth-token", self.bot.rasa_token, *cors,
-                    "--interface", self.bot.rasa_host, "--port", str(self.bot.rasa_port),
-                    "--model", str(self.bot.model),
-                    "--credentials", "credentials.yml",
-                    "--endpoints", str(self._endpoints),
-                ],
-                rasa_status,
-                common,
+            *(
+                Process(
+                    "rasa" if name == "a" else f"rasa-{name}",
+                    [
+                        str(VENV_BIN / "rasa"), "run", "--enable-api",
+                        "--auth-token", self.bot.rasa_token, *cors,
+                        "--interface", self.bot.rasa_host, "--port", url.rsplit(":", 1)[1],
+                        "--model", str(self.bot.model),
+                        "--credentials", "credentials.yml",
+                        "--endpoints", str(self._endpoints[name]),
+                    ],
+                    f"{url}/status?{urlencode({'token': self.bot.rasa_token})}",
+                    common,
+                )
+                for name, url in self.rasa_servers.items()
             ),
             Process(
                 "gateway",
@@ -170,6 +183,11 @@ class Stack:
                     "HANDOVER_PORT": str(self.bot.gateway_port),
                     "HANDOVER_RASA_URL": self.bot.rasa_url,
                     "HANDOVER_RASA_TOKEN": self.bot.rasa_token,
+                    **(
+                        {"HANDOVER_RASA_CANARY_URL": self.rasa_servers["b"]}
+                        if "b" in self.rasa_servers
+                        else {}
+                    ),
                     # The token the action server sends when it asks for a person.
                     "HANDOVER_BOT_TOKEN": self.backends.handover_token,
                     **self.gateway_env,
@@ -178,6 +196,12 @@ class Stack:
                 },
             ),
         ]  # fmt: skip
+        redis_url = {**os.environ, **self.env, **self.gateway_env}.get("REDIS_URL")
+        if redis_url:
+            # Trainings wait on an RQ queue in this Redis; this worker runs them, one at a time.
+            worker = [sys.executable, "-m", "trainer", "worker"]
+            worker_env = {**common, **self.gateway_env, "REDIS_URL": redis_url}
+            processes.append(Process("trainer", worker, None, worker_env))
         if self.reporting.rabbitmq_url is not None:
             # Through RabbitMQ, Rasa's events reach the table by this consumer.
             reporting_env = {
@@ -193,6 +217,8 @@ class Stack:
         """Start every process and wait until all answer; raise if one dies or is too slow."""
         if not (ROOT / self.bot.model).exists():
             raise RuntimeError(f"no trained model at {self.bot.model}: run `make model`")
+        if self.bot.canary:
+            self._bootstrap()
         for process in self.processes:
             process.start(self.out)
         deadline = time.monotonic() + self.bot.startup_timeout_seconds
@@ -210,6 +236,16 @@ class Stack:
                 raise RuntimeError(f"not ready after {self.bot.startup_timeout_seconds}s: {names}")
             time.sleep(0.5)
 
+    def _bootstrap(self) -> None:
+        """Register the model file as the live one, in the gateway's database, before the Rasa
+        servers ask the gateway for their models (`python -m trainer bootstrap`)."""
+        env = {**os.environ, **self.env, **self.gateway_env, "PYTHONUNBUFFERED": "1"}
+        argv = [sys.executable, "-m", "trainer", "bootstrap", "--model", str(self.bot.model)]
+        done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        self.out.write("".join(f"[bootstrap] {line}\n" for line in done.stdout.splitlines()))
+        if done.returncode != 0:
+            raise RuntimeError(f"could not register {self.bot.model}: {done.stderr.strip()[-500:]}")
+
     def first_exited(self) -> Process | None:
         """A process that has stopped on its own, if any."""
         return next((p for p in self.processes if p.exited() is not None), None)
@@ -225,4 +261,5 @@ class Stack:
                     process.popen.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     process.popen.kill()
-        self._endpoints.unlink(missing_ok=True)
+        for path in self._endpoints.values():
+            path.unlink(missing_ok=True)

@@ -86,6 +86,8 @@ class HandoverSettings(BaseSettings):
     redis_namespace: str = "handover"
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str = PLACEHOLDER_RASA_TOKEN  # Rasa's --auth-token, for its HTTP API
+    # The second Rasa server, for canary roll-outs (handover/bot_router.py); it shares the token.
+    rasa_canary_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     secret_key: str = PLACEHOLDER_SECRET

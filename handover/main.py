@@ -21,18 +21,19 @@ from connectors.crm import TicketRequest
 from connectors.settings import ConnectorSettings
 from handover import crud, watchers
 from handover.api.errors import undecodable_body
-from handover.api.routes import agents, bot, conversations, history, notes
+from handover.api.routes import agents, bot, conversations, flags, history, model_server, notes
 from handover.api.routes import privacy as privacy_routes
 from handover.api.routes import reports as report_routes
 from handover.api.routes import supervisor as supervisor_routes
 from handover.api.routes import trainer as trainer_routes
+from handover.api.routes import trainer_models as trainer_model_routes
+from handover.bot_router import BotRouter, bot_servers, watch_rollout
 from handover.canned import load_canned_responses
 from handover.config import HandoverSettings
 from handover.db import make_engine, migrate, session_factory
 from handover.docs import add_docs, fastapi_docs_options
 from handover.headers import SecurityHeaders
 from handover.lifecycle import TransitionRefused
-from handover.rasa import RasaClient
 from handover.ratelimit import RateLimiter
 from handover.service import Hub
 from handover.sockets.agent import AgentNamespace
@@ -47,9 +48,10 @@ from privacy.settings import PrivacySettings
 from privacy.trackers import tracker_engine
 from reporting.broker_table import events_engine
 from reporting.settings import ReportingSettings
+from trainer.canary import CanaryGates
+from trainer.settings import TrainerSettings
 
 logger = logging.getLogger(__name__)
-RASA_TIMEOUT_SECONDS = 30.0
 STATIC = Path(__file__).resolve().parent / "static"
 # Third-party browser code (the socket.io client) that `make install` fetches from npm.
 VENDOR = Path(__file__).resolve().parent.parent / "build" / "vendor"
@@ -131,11 +133,16 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
     )
     engine = make_engine(settings.database_url)
     backends = ConnectorSettings()
+    # The gateway's database and Redis, whatever the environment says: the trainings it starts
+    # and the roll-out it serves live where its own rows do.
+    trainer_settings = TrainerSettings(
+        database_url=settings.database_url, redis_url=settings.redis_url
+    )
     hub = Hub(
         settings=settings,
         store=make_store(settings.redis_url, namespace=settings.redis_namespace),
         sessions=session_factory(engine),
-        rasa=RasaClient(settings.rasa_url, token=settings.rasa_token, timeout=RASA_TIMEOUT_SECONDS),
+        rasa=bot_servers(settings, engine, trainer_settings),
         sio=sio,
         open_ticket=crm_ticket_opener(backends),
         limiter=RateLimiter(settings.redis_url, namespace=f"{settings.redis_namespace}-limits"),
@@ -162,6 +169,12 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
         watcher = asyncio.create_task(
             watchers.expire_long_waits(hub.lifecycle, max_wait_seconds=settings.max_wait_seconds)
         )
+        tasks = [watcher]
+        if isinstance(hub.rasa, BotRouter):  # two Rasa servers: the canary is watched here
+            gates = CanaryGates.from_settings(trainer_settings)
+            every = trainer_settings.canary_check_seconds
+            check = watch_rollout(hub.rasa, hub.db, gates, every, privacy_stores.rasa_events)
+            tasks.append(asyncio.create_task(check))
         retention = asyncio.create_task(
             keep_purging(
                 hub.sessions,
@@ -172,7 +185,7 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
             )
         )
         yield
-        for task in (watcher, retention):
+        for task in (*tasks, retention):
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
@@ -187,6 +200,7 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
     )
     api.add_middleware(SecurityHeaders)  # CSP, no framing, nosniff: handover/headers.py
     api.state.hub = hub
+    api.state.trainer_settings = trainer_settings  # models, trainings, roll-out (trainer/)
     api.state.privacy_stores = privacy_stores  # erase and export: handover/api/routes/privacy.py
     api.state.crm = privacy_stores.crm  # customers' past tickets: api/routes/history.py
     # Rasa's events for the bot's KPIs (REPORTING_EVENTS_URL): api/routes/reports.py.
@@ -207,10 +221,13 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
     for router in (agents.router, conversations.router, bot.router, privacy_routes.router):
         api.include_router(router)
     api.include_router(notes.router)
+    api.include_router(flags.router)  # agents flag messages for the trainer
     api.include_router(history.router)
     api.include_router(supervisor_routes.router)
     api.include_router(report_routes.router)
     api.include_router(trainer_routes.router)
+    api.include_router(trainer_model_routes.router)  # models, trainings, roll-out
+    api.include_router(model_server.router)
 
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     if VENDOR.is_dir():
@@ -248,6 +265,11 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
     async def trainer_page() -> FileResponse:
         """The bot trainers' page: the misunderstood messages grouped, labelled, set aside."""
         return FileResponse(STATIC / "trainer.html")
+
+    @api.get("/trainer/models", include_in_schema=False)
+    async def trainer_models_page() -> FileResponse:
+        """The trainers' models and roll-out: train, compare, try on a share, promote."""
+        return FileResponse(STATIC / "trainer-models.html")
 
     @api.get("/health", tags=["health"])
     async def health() -> JSONResponse:

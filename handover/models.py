@@ -332,4 +332,6 @@ class RecordedEvent(Base):
 # The reports' rollup tables, here so that every user of the metadata (alembic too) has them.
 from handover import models_reporting  # noqa: E402, F401
 from reporting import session_tables  # noqa: E402, F401  (Rasa sessions: the bot's facts)
-from trainer import states  # noqa: E402, F401  (the trainer's inbox: what was dealt with)
+
+# The trainer's: what was dealt with in the inbox; models, trainings, roll-out, audit, flags.
+from trainer import states, tables  # noqa: E402, F401

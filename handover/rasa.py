@@ -7,7 +7,7 @@ JSON) is `RasaUnavailable`, so callers handle one exception.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import aiohttp
@@ -22,6 +22,25 @@ INPUT_CHANNEL = "socketio"
 
 class RasaUnavailable(Exception):
     """Rasa did not answer, or answered with an error."""
+
+
+class BotClient(Protocol):
+    """What the hub asks of the bot: one Rasa server (`RasaClient`), or several
+    (`handover.bot_router.BotRouter`)."""
+
+    async def send(
+        self, conversation_id: str, text: str, *, language: str | None = None
+    ) -> list[dict[str, Any]]: ...
+
+    async def trigger_intent(self, conversation_id: str, intent: str) -> list[dict[str, Any]]: ...
+
+    async def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None: ...
+
+    async def parse(self, text: str) -> dict[str, Any]: ...
+
+    async def ready(self) -> bool: ...
+
+    async def close(self) -> None: ...
 
 
 class RasaClient:
@@ -98,6 +117,16 @@ class RasaClient:
         except RasaUnavailable:
             return False
         return bool(status.get("model_file")) if isinstance(status, dict) else False
+
+    async def model_file(self) -> str | None:
+        """The file name of the model the server holds (from a model server: the name it was
+        served under), or None when it is down or has none."""
+        try:
+            status = await self._api("GET", "/status")
+        except RasaUnavailable:
+            return None
+        name = status.get("model_file") if isinstance(status, dict) else None
+        return name if isinstance(name, str) and name else None
 
     async def close(self) -> None:
         if self._session is not None:

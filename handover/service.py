@@ -37,7 +37,7 @@ from handover.lifecycle import (
     TransitionRefused,
 )
 from handover.models import SKILLS
-from handover.rasa import RasaClient, RasaUnavailable, bot_language, to_socketio
+from handover.rasa import BotClient, RasaUnavailable, bot_language, to_socketio
 from handover.ratelimit import RateLimiter
 from handover.sockets.notify import Notifier
 from handover.sockets.outbox import Outbox
@@ -62,7 +62,7 @@ class Hub:
     settings: HandoverSettings
     store: StateStore
     sessions: sessionmaker
-    rasa: RasaClient
+    rasa: BotClient
     sio: socketio.AsyncServer
     open_ticket: TicketOpener
     # Shared with the agents' login limits; counts live in Redis when several gateways run.

@@ -5,10 +5,12 @@ gateway linked to the customer id (handovers) and those whose Rasa tracker set t
 `customer_id` slot (verified) or the `account_number` slot to one of their accounts. Stores:
 
 - `gateway_database`: conversations, messages, handovers, ticket records, agents' notes
-  and labels on them, and their lifecycle events recorded for reports (`conversation_events`,
-  which also find conversations by the customer id they carry) with their rollup
-  (`contact_facts`, also searched by customer id), and the bot's sessions rolled up for
-  reports (`session_facts` with their misunderstood texts, also searched by customer id);
+  and labels on them, agents' flags on their messages for the trainer (`message_flags`), the
+  model each was given in a canary (`model_assignments`), and their lifecycle events recorded
+  for reports (`conversation_events`, which also find conversations by the customer id they
+  carry) with their rollup (`contact_facts`, also searched by customer id), and the bot's
+  sessions rolled up for reports (`session_facts` with their misunderstood texts, also
+  searched by customer id);
 - `tracker_store`: Rasa's tracker events of those conversations;
 - `rasa_events`: the same events as Rasa published them for reports (`reporting.broker_table`;
   exported too, as they are a copy held apart);
@@ -25,7 +27,7 @@ import asyncio
 import json
 import re
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -52,6 +54,7 @@ from handover.state import Owner, StateStore
 from privacy import trackers
 from privacy.retention import delete_conversations
 from reporting import broker_table, session_facts
+from trainer.flags import flags_of
 
 ACCOUNT_NUMBER = re.compile(r"3\d{7}")
 CUSTOMER_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -160,6 +163,10 @@ def _gateway_rows(session: Session, ids: list[str]) -> list[dict[str, Any]]:
         ):
             query = select(table).where(table.conversation_id == conversation.id).order_by(table.id)
             record[key] = [_columns(row) for row in session.execute(query).scalars()]
+        record["message_flags"] = [
+            {**asdict(flag), "at": flag.at.isoformat()}
+            for flag in flags_of(session, conversation_id=conversation.id)
+        ]
         exported.append(record)
     return exported
 

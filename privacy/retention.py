@@ -11,7 +11,10 @@
 - the bot's sessions rolled up for reports (`session_facts`, `reporting.session_facts`) begun
   before the cutoff, and those of the conversations deleted;
 - what the trainer made of misunderstood texts (`inbox_states`, `trainer.states`), set before
-  the cutoff.
+  the cutoff;
+- agents' flags on customer messages for the trainer (`message_flags`, `trainer.flags`), with
+  their messages: deleted explicitly, not left to the foreign keys' cascade, and counted;
+- the model each deleted conversation was given in a canary (`model_assignments`).
 
 The gateway runs `keep_purging` in the background (every `PRIVACY_RETENTION_CHECK_SECONDS`).
 """
@@ -42,7 +45,9 @@ from handover.models import (
 from privacy import trackers
 from reporting import broker_table, session_facts
 from reporting.contact_facts import delete_facts, delete_facts_before, forget_deleted_events
+from trainer import flags as trainer_flags
 from trainer import states as trainer_states
+from trainer.tables import MODEL_ASSIGNMENTS
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +66,7 @@ class RetentionReport:
     contact_facts: int = 0  # contacts of the reports' rollup whose events are all gone
     session_facts: int = 0  # Rasa sessions of the reports' rollup begun before the cutoff
     inbox_states: int = 0  # the trainer's done and ignored marks set before the cutoff
+    message_flags: int = 0  # agents' flags on the messages deleted
 
     @property
     def removed_anything(self) -> bool:
@@ -74,6 +80,7 @@ class RetentionReport:
             or self.contact_facts
             or self.session_facts
             or self.inbox_states
+            or self.message_flags
         )
 
 
@@ -97,12 +104,14 @@ def purge_gateway(session: Session, *, cutoff: datetime) -> tuple[int, int, int]
 
 def delete_conversations(session: Session, ids: list[str]) -> dict[str, int]:
     """Delete conversations with their messages, handovers, ticket records, episodes (the
-    wrap-up notes and ratings), agents' notes and labels, and the events recorded for reports;
-    counts by table."""
+    wrap-up notes and ratings), agents' notes, labels and flags, the events recorded for
+    reports, and the model each was given in a canary; counts by table."""
     counts = {}
     # Deleted here rather than by ON DELETE CASCADE so that the receipt counts them too.
     # Handovers and tickets point at episodes, so episodes go after them.
     tables = (Message, Handover, Ticket, Episode, ConversationNote, ConversationLabel)
+    # Flags name messages: they go first.
+    counts["message_flags"] = trainer_flags.delete_for_conversations(session, ids)
     for table in (*tables, RecordedEvent):
         statement = delete(table).where(table.conversation_id.in_(ids))
         counts[table.__tablename__] = session.execute(statement).rowcount if ids else 0
@@ -110,6 +119,9 @@ def delete_conversations(session: Session, ids: list[str]) -> dict[str, int]:
     forget_deleted_events(session)
     counts["session_facts"] = session_facts.delete_senders(session, ids)
     session_facts.forget_deleted_events(session)
+    # The model each was given for a canary (`trainer.assignment`): it names the conversation.
+    statement = delete(MODEL_ASSIGNMENTS).where(MODEL_ASSIGNMENTS.c.conversation_id.in_(ids))
+    counts["model_assignments"] = session.execute(statement).rowcount if ids else 0
     statement = delete(Conversation).where(Conversation.id.in_(ids))
     counts["conversations"] = session.execute(statement).rowcount if ids else 0
     return counts
@@ -135,6 +147,7 @@ def purge(
         facts = delete_facts_before(session, cutoff)
         sessions_before = session_facts.delete_before(session, cutoff)
         marks = trainer_states.delete_before(session, cutoff)
+        flags = trainer_flags.delete_before(session, cutoff)  # before their messages
         messages, conversations, notes = purge_gateway(session, cutoff=cutoff)
     events = 0
     if tracker_store is not None:
@@ -155,6 +168,7 @@ def purge(
         contact_facts=facts,
         session_facts=sessions_before,
         inbox_states=marks,
+        message_flags=flags,
     )
 
 

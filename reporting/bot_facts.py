@@ -33,6 +33,7 @@ from sqlalchemy.engine import Engine
 from actions.transcript import is_typed
 from privacy.redaction import redact
 from reporting.broker_table import EVENTS
+from reporting.nlu_misses import DEFAULT_LOW_CONFIDENCE, Miss, miss_of
 
 SESSION_EXPIRY = timedelta(minutes=60)  # domain.yml's session_expiration_time
 # Rows fetched from the database at a time: 100,000 conversations' 1.5 M events never sit in
@@ -93,21 +94,14 @@ class SessionFacts:
     # The customer left the bot with their last message not understood, a form still asking
     # for details, or no answer at all (docs/kpis.md, "Abandonment in the bot").
     unanswered: bool = False
-    misses: tuple[Miss, ...] = ()  # the messages the NLU could not place, as stored
+    # The messages the NLU could not place or placed with low confidence, as stored, each
+    # with why and what the NLU made of it (`reporting.nlu_misses`).
+    misses: tuple[Miss, ...] = ()
 
     @property
     def first_request(self) -> str | None:
         """The first thing the customer asked for, if anything."""
         return self.requests[0] if self.requests else None
-
-
-@dataclass(frozen=True)
-class Miss:
-    """A customer message the NLU could not place: when, and its text as stored (redacted by
-    the tracker store; `reporting.session_facts` redacts it again before keeping it)."""
-
-    at: datetime
-    text: str
 
 
 @dataclass(frozen=True)
@@ -146,6 +140,7 @@ class _Session:
     last_missed: bool = False
     form_active: bool = False
     answered: bool = True
+    low_confidence: float = DEFAULT_LOW_CONFIDENCE  # kept as misses under this (nlu_misses)
 
     def add(self, event: dict[str, Any], timestamp: float) -> None:
         self.ended = timestamp
@@ -172,14 +167,14 @@ class _Session:
         if self.channel is None and isinstance(event.get("input_channel"), str):
             self.channel = event["input_channel"]
         intent = intent_of(event)
+        miss = miss_of(event, _datetime(timestamp), intent, low_confidence=self.low_confidence)
+        if miss is not None:
+            self.misses.append(miss)
         if intent is None or intent in NOT_REQUESTS:
             return
         if intent in FALLBACK_INTENTS:
             self.fallbacks += 1
             self.last_missed = True
-            text = event.get("text")
-            if isinstance(text, str) and text.strip():
-                self.misses.append(Miss(_datetime(timestamp), text))
             return
         if intent in PERSON_INTENTS:
             self.asked_for_person = True
@@ -248,9 +243,14 @@ def bot_sessions(
     return [s for s in found if low <= s.started.timestamp() < high]
 
 
-def split_sessions(events: Iterable[tuple[str, float, dict[str, Any]]]) -> list[SessionFacts]:
+def split_sessions(
+    events: Iterable[tuple[str, float, dict[str, Any]]],
+    *,
+    low_confidence: float = DEFAULT_LOW_CONFIDENCE,
+) -> list[SessionFacts]:
     """The sessions of `events` ((sender_id, timestamp, event), each sender's in the order
-    recorded) in which the customer wrote, by start.
+    recorded) in which the customer wrote, by start; their misses include the messages placed
+    with less confidence than `low_confidence`.
 
     A session the customer never wrote in is left out: Rasa opens one each time the widget
     connects. A sender's first event starts a session even without `session_started`.
@@ -265,7 +265,9 @@ def split_sessions(events: Iterable[tuple[str, float, dict[str, Any]]]) -> list[
         if session is None or kind == SESSION_STARTED:
             if session is not None:
                 done.append(session)
-            session = open_sessions[sender_id] = _Session(sender_id, timestamp, timestamp)
+            session = open_sessions[sender_id] = _Session(
+                sender_id, timestamp, timestamp, low_confidence=low_confidence
+            )
         session.add(event, timestamp)
     done.extend(open_sessions.values())
     kept = [s for s in done if s.user_messages]

@@ -23,7 +23,12 @@ from reporting.kpis import Ratio, ratio
 from reporting.kpis_agents import DEFAULT_DAYS, FirstContactResolution
 from reporting.kpis_contacts import Db, Scope
 from reporting.session_counts import UNKNOWN, BotCounts, load_bot_counts, total
-from reporting.session_tables import MISUNDERSTOOD_TEXTS, QUARTER, SESSION_FACTS
+from reporting.session_tables import (
+    MISUNDERSTOOD_TEXTS,
+    QUARTER,
+    SESSION_FACTS,
+    misunderstood_only,
+)
 
 Grouping = Literal["language", "channel"]
 
@@ -95,7 +100,11 @@ def misunderstood(db: Db, scope: Scope, *, top: int = 20) -> list[Misunderstood]
     if top < 1:
         raise ValueError("top must be at least 1")
     texts = MISUNDERSTOOD_TEXTS.c
-    conditions = [texts.started >= scope.start.timestamp(), texts.started < scope.end.timestamp()]
+    conditions = [
+        texts.started >= scope.start.timestamp(),
+        texts.started < scope.end.timestamp(),
+        misunderstood_only(),  # not the doubtful guesses kept for the trainer's inbox
+    ]
     if scope.language is not None:
         conditions.append(texts.language == scope.language)
     if scope.channel is not None:

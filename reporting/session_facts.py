@@ -43,6 +43,7 @@ from reporting.session_links import NAME as GATEWAY_NAME
 from reporting.session_tables import (
     CHANNEL,
     CUSTOMER,
+    INTENT,
     LANGUAGE,
     MISUNDERSTOOD_TEXTS,
     QUARTER,
@@ -50,6 +51,7 @@ from reporting.session_tables import (
     SENDER,
     SESSION_FACTS,
 )
+from reporting.settings import ReportingSettings
 
 Db = Session | Connection
 # Rasa events folded per transaction: bounded memory and lock time on a first build.
@@ -59,11 +61,21 @@ NAME = "session_facts"  # this rollup's row in fact_watermarks
 _THREADS = threading.Lock()
 
 
-def refresh(gateway_db: Engine | Db, events_engine: Engine, *, batch: int = BATCH) -> int:
+def refresh(
+    gateway_db: Engine | Db,
+    events_engine: Engine,
+    *,
+    batch: int = BATCH,
+    low_confidence: float | None = None,
+) -> int:
     """Fold the new `rasa_events` rows into the facts, then the gateway's new rows into their
-    sessions (`reporting.session_links`); returns how many `rasa_events` rows were folded."""
+    sessions (`reporting.session_links`); returns how many `rasa_events` rows were folded.
+    `low_confidence`: which doubtful messages to keep (`reporting.nlu_misses`; None: the
+    setting, `REPORTING_LOW_CONFIDENCE`)."""
     if batch < 1:
         raise ValueError("batch must be at least 1")
+    if low_confidence is None:
+        low_confidence = ReportingSettings().low_confidence
     engine = _engine_of(gateway_db)
     if not inspect(events_engine).has_table(EVENTS.name):
         with _THREADS:
@@ -72,7 +84,7 @@ def refresh(gateway_db: Engine | Db, events_engine: Engine, *, batch: int = BATC
     folded = 0
     with _THREADS:
         while True:
-            count = _fold_batch(engine, events_engine, batch)
+            count = _fold_batch(engine, events_engine, batch, low_confidence)
             folded += count
             if count < batch:
                 break
@@ -128,7 +140,7 @@ def _engine_of(db: Engine | Db) -> Engine:
     return bind
 
 
-def _fold_batch(engine: Engine, events_engine: Engine, batch: int) -> int:
+def _fold_batch(engine: Engine, events_engine: Engine, batch: int, low_confidence: float) -> int:
     with engine.begin() as connection:
         low = lock_watermark(connection, NAME)
         with events_engine.connect() as events:
@@ -145,7 +157,7 @@ def _fold_batch(engine: Engine, events_engine: Engine, batch: int) -> int:
                 return 0
             senders = sorted({row.sender_id for row in rows})
             older = _older_rows(events, senders, low)
-        sessions = split_sessions(_decoded(_by_sender(older, rows)))
+        sessions = split_sessions(_decoded(_by_sender(older, rows)), low_confidence=low_confidence)
         customers = customers_of(connection, senders)
         customers.update(s.customer_id for s in sessions if s.customer_id is not None)
         for chunk in _chunks(senders):
@@ -225,6 +237,9 @@ def _text_rows(session: SessionFacts) -> Iterator[dict[str, Any]]:
             "language": _cut(session.language, LANGUAGE),
             "text": clean,
             "folded": normalised(clean),
+            "source": miss.source,
+            "intent": _cut(miss.intent, INTENT),
+            "confidence": miss.confidence,
         }
 
 

@@ -13,12 +13,15 @@ customer's id or words (redacted): erasure and retention delete them (`session_f
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Float, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, Float, Index, Integer, String, Table, Text, or_
+from sqlalchemy.sql.elements import ColumnElement
 
 from handover.models import Base
+from reporting.nlu_misses import MISUNDERSTOOD
 
 # Stored sizes; longer values (never seen: intents, channels and ids are short) are cut.
 SENDER, CHANNEL, LANGUAGE, CUSTOMER, REQUEST = 255, 64, 16, 255, 128
+SOURCE, INTENT = 16, 128
 # Seconds in a quarter hour: local hours and days begin on one in every zone in use.
 QUARTER = 900
 
@@ -71,8 +74,22 @@ MISUNDERSTOOD_TEXTS = Table(
     Column("language", String(LANGUAGE)),
     Column("text", Text, nullable=False),  # redacted
     Column("folded", Text, nullable=False),  # bot_facts.normalised(text): its group
+    # Why it is here, and what the NLU made of it (`reporting.nlu_misses`; migration 0011).
+    # Rows folded before 0011 have none of the three: fallbacks and out-of-scope messages alike,
+    # the inbox counts them as fallbacks.
+    Column("source", String(SOURCE)),
+    Column("intent", String(INTENT)),
+    Column("confidence", Float),
     Index("ix_misunderstood_texts_started", "started"),
     Index("ix_misunderstood_texts_sender_id", "sender_id"),
 )
 
 TABLES = (SESSION_FACTS, MISUNDERSTOOD_TEXTS)
+
+
+def misunderstood_only() -> ColumnElement[bool]:
+    """The rows of messages the NLU could not place (`reporting.nlu_misses.MISUNDERSTOOD`),
+    those folded before their source was kept included: the others are its doubtful guesses,
+    for the trainer's inbox only."""
+    source = MISUNDERSTOOD_TEXTS.c.source
+    return or_(source.is_(None), source.in_(MISUNDERSTOOD))

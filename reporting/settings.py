@@ -18,6 +18,8 @@ from pydantic import BaseSettings, Field, root_validator, validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from reporting.nlu_misses import DEFAULT_LOW_CONFIDENCE
+
 PREFIX = "REPORTING_"
 DEFAULT_EVENTS_URL = "sqlite:///var/rasa-events.db"
 DEFAULT_QUEUE = "rasa_events"
@@ -38,6 +40,10 @@ class ReportingSettings(BaseSettings):
     # amqp://user:password@host:5672/%2F (vhost "/" written %2F); unset: no RabbitMQ.
     rabbitmq_url: str | None = None
     rabbitmq_queue: str = DEFAULT_QUEUE
+    # The fold keeps, for the trainer's inbox, the messages the NLU placed with less confidence
+    # than this (`reporting.nlu_misses`); the inbox shows those under it. Raised, it applies to
+    # the events folded from then on; lowered, at once.
+    low_confidence: float = Field(DEFAULT_LOW_CONFIDENCE, gt=0, le=1)
 
     class Config:
         env_prefix = PREFIX

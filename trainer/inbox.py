@@ -1,30 +1,36 @@
 """The trainer's inbox: what the bot misunderstood in a period, grouped by meaning.
 
-Reads `misunderstood_texts` (filled from Rasa's events by `reporting.session_facts`; the
-dashboard and `python -m handover reports ...` fold them, this module refreshes nothing) and
-groups the texts with `trainer.grouping`. As the dashboard's "misunderstood" figure
-(`reporting.bot_kpis.misunderstood`), a message belongs to the period its session started in;
-the language and channel filters apply, skill and agent do not (a bot session has neither).
-The texts are stored redacted and are shown as stored; nothing here logs them.
+Its messages come from several sources (`trainer.inbox_sources`: the NLU's fallbacks, doubtful
+guesses and out-of-scope answers, misses before a hand-over, low-rated contacts, messages
+agents flagged), each message tagged with every reason it is there, and are grouped with
+`trainer.grouping`. Rasa's events are folded by the dashboard and `python -m handover reports
+...`; this module refreshes nothing. A message belongs to the period its session started in
+(see `trainer.inbox_sources` for the others); the language and channel filters apply, skill
+and agent do not (a bot session has neither). The texts are stored redacted and are shown as
+stored; nothing here logs them.
 
 Each group lists its distinct texts (by key and language, as `trainer.states` keeps what the
-trainer made of them) with their state; the state filter keeps the groups with a new text
-("new"), those whose texts are all done or all ignored, or every group ("all").
+trainer made of them) with their state, their reasons and the intent the NLU predicted most
+often for them; the state filter keeps the groups with a new text ("new"), those whose texts
+are all done or all ignored, or every group ("all"). The source and intent filters keep the
+messages with one of the sources asked, or that predicted intent, before grouping.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy.engine import Engine
 
 from reporting.kpis_contacts import Db, Scope
+from reporting.nlu_misses import DEFAULT_LOW_CONFIDENCE
 from reporting.session_counts import UNKNOWN
-from reporting.session_tables import MISUNDERSTOOD_TEXTS
 from trainer.grouping import Encode, group_by_meaning
+from trainer.inbox_sources import SOURCES, Found, Source, found_messages
 from trainer.states import Item, State, language_key, states_of, text_key
 
 DEFAULT_LIMIT = 50  # groups shown; the rest are counted
@@ -37,13 +43,18 @@ GroupState = Literal["new", "done", "ignored", "mixed"]
 @dataclass(frozen=True)
 class InboxText:
     """One distinct text of a group: its key and language (`trainer.states`: "" for none), its
-    most frequent spelling (of equally frequent ones, the first seen), its messages, its state."""
+    most frequent spelling (of equally frequent ones, the first seen), its messages, its state,
+    its messages per source, and the intent the NLU predicted most often for it (of equally
+    frequent ones, the first by name) with its mean confidence (None where unknown)."""
 
     key: str
     language: str
     text: str
     messages: int
     state: State
+    sources: dict[Source, int] = field(default_factory=dict)
+    intent: str | None = None
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,7 @@ class InboxGroup:
     ungrouped: bool = False
     key: str = ""
     texts: tuple[InboxText, ...] = ()
+    sources: dict[Source, int] = field(default_factory=dict)  # its messages per source
 
     @property
     def state(self) -> GroupState:
@@ -88,26 +100,22 @@ class InboxGroup:
 class Inbox:
     """A period's misunderstood messages: the largest `groups`, out of `total_groups` the
     state filter kept; `ungrouped` counts the distinct texts left out of the comparison by the
-    size guard (`messages` and `ungrouped` whatever their state)."""
+    size guard (`messages` and `ungrouped` whatever their state, the source and intent filters
+    applied). For the filters' choices: `sources`, the messages per source (every source, the
+    intent filter applied), and `intents`, the messages per predicted intent (the source
+    filter applied), most first."""
 
     scope: Scope
     messages: int
     total_groups: int
     ungrouped: int
     groups: tuple[InboxGroup, ...]
+    sources: dict[Source, int] = field(default_factory=dict)
+    intents: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class _Message:
-    sender_id: str
-    at: float
-    language: str | None
-    text: str
-    folded: str
-
-    @property
-    def item(self) -> Item:
-        return text_key(self.folded), language_key(self.language)
+def _item(message: Found) -> Item:
+    return text_key(message.folded), language_key(message.language)
 
 
 def load_inbox(
@@ -117,48 +125,47 @@ def load_inbox(
     encode: Encode | None = None,
     limit: int = DEFAULT_LIMIT,
     state: StateFilter = "all",
+    events: Engine | None = None,
+    sources: Collection[Source] | None = None,
+    intent: str | None = None,
+    low_confidence: float = DEFAULT_LOW_CONFIDENCE,
 ) -> Inbox:
-    """The misunderstood messages of the sessions begun in the scope's period, grouped by
-    meaning, the `limit` largest groups the `state` filter keeps first (`encode`: see
-    `group_by_meaning`)."""
+    """The messages of the period (`trainer.inbox_sources`; `events`: Rasa's, for the low-rated
+    contacts' messages) with one of `sources` (None: any) and the predicted `intent` (None:
+    any), grouped by meaning, the `limit` largest groups the `state` filter keeps first
+    (`encode`: see `group_by_meaning`)."""
     if limit < 1:
         raise ValueError("limit must be at least 1")
     if state not in STATE_FILTERS:
         raise ValueError(f"state must be one of {', '.join(STATE_FILTERS)}, not {state!r}")
-    messages = _messages(db, scope)
-    states = states_of(db, (m.item for m in messages))
-    found = group_by_meaning([m.text for m in messages], encode=encode)
+    wanted = set(SOURCES if sources is None else sources)
+    if not wanted or not wanted <= set(SOURCES):
+        raise ValueError(f"sources must be some of {', '.join(SOURCES)}")
+    found = found_messages(db, scope, events=events, low_confidence=low_confidence)
+    of_intent = [m for m in found if intent is None or m.intent == intent]
+    of_sources = [m for m in found if m.sources & wanted]
+    messages = [m for m in of_intent if m.sources & wanted]
+    states = states_of(db, (_item(m) for m in messages))
+    grouped = group_by_meaning([m.text for m in messages], encode=encode)
     groups = [
         _summary([messages[i] for i in group.members], group.representative,
                  group.cohesion, group.ungrouped, states)
-        for group in found
+        for group in grouped
     ]  # fmt: skip
     kept = [group for group in groups if group.shown_for(state)]
     return Inbox(
         scope=scope,
         messages=len(messages),
         total_groups=len(kept),
-        ungrouped=sum(group.ungrouped for group in found),
+        ungrouped=sum(group.ungrouped for group in grouped),
         groups=tuple(kept[:limit]),
+        sources={source: sum(source in m.sources for m in of_intent) for source in SOURCES},
+        intents=dict(_ranked(Counter(m.intent for m in of_sources if m.intent is not None))),
     )
-
-
-def _messages(db: Db, scope: Scope) -> list[_Message]:
-    texts = MISUNDERSTOOD_TEXTS.c
-    query = (
-        select(texts.sender_id, texts.at, texts.language, texts.text, texts.folded)
-        .where(texts.started >= scope.start.timestamp(), texts.started < scope.end.timestamp())
-        .order_by(texts.id)  # one order on every database: groups' ties fall the same way
-    )
-    if scope.language is not None:
-        query = query.where(texts.language == scope.language)
-    if scope.channel is not None:
-        query = query.where(texts.channel == scope.channel)
-    return [_Message(*row) for row in db.execute(query)]
 
 
 def _summary(
-    messages: list[_Message],
+    messages: list[Found],
     representative: str,
     cohesion: float,
     ungrouped: bool,
@@ -177,18 +184,43 @@ def _summary(
         cohesion=cohesion,
         examples=tuple(text for text, _ in ranked[:MAX_EXAMPLES]),
         ungrouped=ungrouped,
-        key=next(m.item[0] for m in messages if m.text == representative),
+        key=next(_item(m)[0] for m in messages if m.text == representative),
         texts=_texts(messages, states),
+        sources=_per_source(messages),
     )
 
 
-def _texts(messages: list[_Message], states: dict[Item, State]) -> tuple[InboxText, ...]:
-    spellings: dict[Item, Counter[str]] = {}
-    for message in messages:  # in id order: Counter keeps the first seen of equal counts first
-        spellings.setdefault(message.item, Counter())[message.text] += 1
-    texts = [
-        InboxText(key, language, found.most_common(1)[0][0], found.total(),
-                  states.get((key, language), "new"))
-        for (key, language), found in spellings.items()
-    ]  # fmt: skip
+def _texts(messages: list[Found], states: dict[Item, State]) -> tuple[InboxText, ...]:
+    by_item: dict[Item, list[Found]] = {}
+    for message in messages:  # in time order: Counter keeps the first seen of equal counts first
+        by_item.setdefault(_item(message), []).append(message)
+    texts = []
+    for (key, language), found in by_item.items():
+        spellings = Counter(m.text for m in found)
+        intent, confidence = _predicted(found)
+        texts.append(InboxText(
+            key, language, spellings.most_common(1)[0][0], len(found),
+            states.get((key, language), "new"), _per_source(found), intent, confidence,
+        ))  # fmt: skip
     return tuple(sorted(texts, key=lambda t: (-t.messages, t.key, t.language)))
+
+
+def _per_source(messages: list[Found]) -> dict[Source, int]:
+    """Messages per source, in `SOURCES` order, the sources with none left out."""
+    counts = Counter(source for m in messages for source in m.sources)
+    return {source: counts[source] for source in SOURCES if counts[source]}
+
+
+def _predicted(messages: list[Found]) -> tuple[str | None, float | None]:
+    """The intent most often predicted, with its mean confidence over the messages that
+    have one."""
+    ranked = _ranked(Counter(m.intent for m in messages if m.intent is not None))
+    if not ranked:
+        return None, None
+    intent = ranked[0][0]
+    known = [m.confidence for m in messages if m.intent == intent and m.confidence is not None]
+    return intent, (round(sum(known) / len(known), 4) if known else None)
+
+
+def _ranked(counts: Counter[str]) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))

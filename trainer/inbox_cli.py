@@ -1,8 +1,11 @@
-"""`python -m trainer inbox [--days 7] [--language en|fr] [--channel socketio|rest] [--json]`.
+"""`python -m trainer inbox [--days 7] [--language en|fr] [--channel socketio|rest]
+[--source SOURCE ...] [--intent INTENT] [--json]`.
 
 Prints the trainer's inbox (`trainer.inbox`) of the last `--days` days from the gateway's
-database (`DATABASE_URL`, as `python -m handover` reads it). Exit status: 0 shown, 1 the
-database could not be read, 2 bad input or settings.
+database (`DATABASE_URL`, as `python -m handover` reads it), the low-rated contacts' messages
+from Rasa's events (`REPORTING_EVENTS_URL`), each group with its messages per source
+(`trainer.inbox_sources`). Exit status: 0 shown, 1 a database could not be read, 2 bad input
+or settings.
 """
 
 from __future__ import annotations
@@ -14,13 +17,17 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import create_engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from handover.config import settings
 from handover.db import make_engine, session_factory
 from reporting.kpis_contacts import Scope
 from reporting.reports import GROUP_VALUES
+from reporting.settings import ReportingSettings
 from trainer.inbox import Inbox, InboxGroup, load_inbox
+from trainer.inbox_sources import SOURCES
+from trainer.labels import INTENT_NAME
 
 MAX_DAYS = 366
 SHOWN_CHARACTERS = 160  # of a text, in the table; --json gives them whole
@@ -36,6 +43,12 @@ def _days(text: str) -> int:
     return value
 
 
+def _intent(text: str) -> str:
+    if not INTENT_NAME.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"not an intent name: {text!r}")
+    return text
+
+
 def add_parser(commands: Any) -> None:
     """Add the `inbox` command to the subparsers of `python -m trainer`."""
     inbox = commands.add_parser(
@@ -48,22 +61,31 @@ def add_parser(commands: Any) -> None:
     inbox.add_argument("--days", type=_days, default=7, help="the last D days (default: 7)")
     inbox.add_argument("--language", choices=GROUP_VALUES["language"])
     inbox.add_argument("--channel", choices=GROUP_VALUES["channel"])
+    inbox.add_argument(
+        "--source", choices=SOURCES, action="append",
+        help="only messages with this reason (again for several; default: all)",
+    )  # fmt: skip
+    inbox.add_argument("--intent", type=_intent, help="only messages the NLU read as this intent")
     inbox.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run `inbox`; returns the exit status."""
     try:
-        url = settings().database_url
+        url, reporting = settings().database_url, ReportingSettings()
     except ValidationError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     now = datetime.now(timezone.utc)
     scope = Scope(now - timedelta(days=args.days), now, args.language, args.channel)
-    engine = make_engine(url)
+    # Rasa's events: read (never created) only when a low-rated contact asks for its messages.
+    engine, events = make_engine(url), create_engine(reporting.events_url, future=True)
     try:
         with session_factory(engine)() as session:
-            inbox = load_inbox(session, scope)
+            inbox = load_inbox(
+                session, scope, events=events, sources=args.source, intent=args.intent,
+                low_confidence=reporting.low_confidence,
+            )  # fmt: skip
     except SQLAlchemyError as error:
         # The driver's first line ("no such table: ..."), never the statement or its values.
         reason = str(getattr(error, "orig", None) or type(error).__name__).splitlines()[0]
@@ -71,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     finally:
         engine.dispose()
+        events.dispose()
     # ASCII JSON: customers' control characters and lone surrogates come out escaped.
     print(json.dumps(as_json(inbox), indent=2) if args.json else as_table(inbox))
     return 0
@@ -84,6 +107,8 @@ def as_json(inbox: Inbox) -> dict[str, Any]:
         "language": inbox.scope.language,
         "channel": inbox.scope.channel,
         "messages": inbox.messages,
+        "sources": inbox.sources,
+        "intents": inbox.intents,
         "total_groups": inbox.total_groups,
         "ungrouped": inbox.ungrouped,
         "groups": [_group_json(group) for group in inbox.groups],
@@ -101,6 +126,19 @@ def _group_json(group: InboxGroup) -> dict[str, Any]:
         "cohesion": round(group.cohesion, 3),
         "examples": list(group.examples),
         "ungrouped": group.ungrouped,
+        "sources": group.sources,
+        "texts": [
+            {
+                "text": t.text,
+                "language": t.language,
+                "messages": t.messages,
+                "state": t.state,
+                "sources": t.sources,
+                "intent": t.intent,
+                "confidence": t.confidence,
+            }
+            for t in group.texts
+        ],  # fmt: skip
     }
 
 
@@ -112,6 +150,8 @@ def as_table(inbox: Inbox) -> str:
         f" to {scope.end:%Y-%m-%d %H:%M} UTC, in {inbox.total_groups:,} groups by meaning"
         f" (language: {scope.language or 'any'}, channel: {scope.channel or 'any'})"
     ]
+    if inbox.sources:
+        lines.append(f"by source: {_counts(inbox.sources)}")
     if inbox.ungrouped:
         lines.append(f"{inbox.ungrouped:,} of the rarest texts were too many to compare: alone")
     for group in inbox.groups:
@@ -120,12 +160,17 @@ def as_table(inbox: Inbox) -> str:
             f"{group.messages:>5} messages, {group.conversations} conversations,"
             f" {'+'.join(group.languages)}, {group.first:%Y-%m-%d %H:%M} to"
             f" {group.last:%Y-%m-%d %H:%M}, cohesion {group.cohesion:.2f}",
+            *([f"      ({_counts(group.sources)})"] if group.sources else []),
             f"      {_inert(group.representative)}",
             *(f"        ~ {_inert(example)}" for example in group.examples),
         ]
     if len(inbox.groups) < inbox.total_groups:
         lines += ["", f"... and {inbox.total_groups - len(inbox.groups):,} smaller groups"]
     return "\n".join(lines)
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {n:,}" for name, n in counts.items() if n)
 
 
 def _inert(text: str) -> str:

@@ -18,8 +18,9 @@
   var chats = {};  // conversation id -> {item, detail, unread, note}
   var active = null;
   var unseen = 0;
-  // Panels kept in their own files (notes and labels, past contacts) plug in here: each may
-  // have opened(id, detail) called once a chat's packet is shown, and closed() when it goes.
+  // Panels kept in their own files (notes and labels, past contacts, flags) plug in here: each
+  // may have opened(id, detail) called once a chat's packet is shown, transcript(log) each
+  // time the transcript is drawn, and closed() when the chat goes.
   var panels = [];
 
   function notice(text) { $("notice").textContent = text; }
@@ -368,9 +369,11 @@
                 (m.agent === me.username ? "You" : (m.agent || "Agent"));
       var time = m.timestamp ? new Date(m.timestamp).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "";
       var item = el("div", { class: "msg msg-" + m.sender });
+      if (m.id !== undefined && m.id !== null) item.setAttribute("data-message-id", m.id);
       item.append(el("span", { class: "who" }, who + (time ? " · " + time : "")), el("p", {}, m.text));
       log.append(item);
     });
+    panels.forEach(function (panel) { if (panel.transcript) panel.transcript(log); });
     log.scrollTop = log.scrollHeight;
     atEnd = true;
   }

@@ -8,6 +8,7 @@
   "use strict";
   var session = window.NimbusAgent;  // agent-session.js: the sign-in, the API, DOM helpers
   var api = session.api, el = session.el, clear = session.clear;
+  var F = window.NimbusInboxFilters;  // trainer-filters.js: by reason and by predicted intent
   var TRAINERS = ["trainer", "admin"];  // TRAINING_ROLES on the server
   var LIMIT = 100;  // groups asked for, largest first
   var MAX_ITEMS = 500, MAX_TEXTS = 200, MAX_TEXT = 500;  // the API's limits per request
@@ -153,6 +154,7 @@
     if (select.selectedIndex < 0) select.value = select.options[0].value;
     select.addEventListener("change", function () { loadInbox(); });
   });
+  F.init(loadInbox);
   $("zone").textContent = T.zone;
   $("filters").addEventListener("submit", function (event) { event.preventDefault(); loadInbox(); });
 
@@ -170,11 +172,13 @@
     var first = new Date(now.getFullYear(), now.getMonth(), now.getDate() - days + 1);
     var asked = new URLSearchParams({ start: iso(first), end: iso(now), state: $("state").value, limit: String(LIMIT) });
     ["language", "channel"].forEach(function (name) { if ($(name).value) asked.set(name, $(name).value); });
+    F.addTo(asked);
     return asked.toString();
   }
   function remember() {
     var kept = new URLSearchParams();
     Object.keys(FILTERS).forEach(function (name) { kept.set(name, $(name).value); });
+    F.remember(kept);
     window.history.replaceState(null, "", window.location.pathname + "?" + kept.toString());
   }
 
@@ -186,6 +190,7 @@
     return api("GET", "/api/trainer/inbox?" + query()).then(function (data) {
       if (mine !== view.generation) throw new Error("stale");
       view.inbox = data;
+      F.drawn(data);
       drawInbox();
     }).catch(failed(T.load)).then(function () {
       var latest = mine === view.generation;  // drawn (or failed) as the last one asked
@@ -228,7 +233,7 @@
       if (state === group.state) return;
       actions.append(el("button", { type: "button", class: "secondary", "data-action": state, "aria-describedby": id + "-title" }, T.actions[state]));
     });
-    item.append(head, facts, actions, textsOf(group));
+    item.append(head, facts, F.tags(group.sources), actions, textsOf(group));
     return item;
   }
   function textsOf(group) {
@@ -237,11 +242,12 @@
     details.append(el("summary", {}, T.texts(group.texts.length)));
     var table = el("table"), head = el("tr"), body = el("tbody");
     table.append(el("caption", { class: "vh" }, T.textsOf(group.representative)));
-    T.columns.forEach(function (name, i) { head.append(el("th", { scope: "col", class: i === 2 ? "num" : "" }, name)); });
+    T.columns.concat(F.columns).forEach(function (name, i) { head.append(el("th", { scope: "col", class: i === 2 ? "num" : "" }, name)); });
     group.texts.forEach(function (t) {
       var row = el("tr", { "data-language": t.language });
       row.append(said("td", t.text, t.language), el("td", {}, T.languageOf[t.language] || t.language),
         el("td", { class: "num" }, count(t.count)), el("td", {}, T.badge[t.state] || t.state));
+      F.cells(t).forEach(function (cell) { row.append(cell); });
       body.append(row);
     });
     var thead = el("thead");

@@ -22,15 +22,16 @@ from handover.db import make_engine, migrate, session_factory, session_scope
 from handover.main import create_app
 from handover.security import create_token
 from tests.handover.test_api import served
+from trainer import jobs
 
 # Generated bodies can be large: Hypothesis warns about the size of their repr, harmlessly.
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
 EXAMPLES_PER_OPERATION_AND_MODE = 64  # 27 operations x 2 modes: 3,456 requests
 # The reports' 15 operations take only query parameters: fewer examples each (480 requests).
 REPORT_EXAMPLES = 16
-# The trainer's 4 operations, as a trainer (128 requests): labels write into copies of data/nlu
-# and domain.yml, and each of them reads the training data (about 0.4 s).
-TRAINER_EXAMPLES = 16
+# The trainer's operations (inbox, labels, models, jobs, roll-out), as a trainer: labels write
+# into copies of data/nlu and domain.yml, and each of them reads the training data (0.4 s).
+TRAINER_EXAMPLES = 8
 ROOT = Path(__file__).resolve().parents[2]
 MIN_REQUESTS = 2000
 BOT_PATHS = ("/api/handover",)
@@ -42,7 +43,11 @@ NOT_HTTP = "Invalid HTTP request received."
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> HandoverSettings:
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> HandoverSettings:
+    # Training jobs are recorded, never started; whatever the trainer writes stays in tmp_path.
+    monkeypatch.setattr(jobs, "dispatch", lambda *args, **kwargs: None)
+    monkeypatch.setenv("TRAINER_WORK_DIR", str(tmp_path / "training"))
+    monkeypatch.setenv("TRAINER_MODELS_DIR", str(tmp_path / "registry"))
     url = f"sqlite:///{tmp_path}/fuzz.db"
     migrate(url)
     with session_scope(session_factory(make_engine(url))) as session:

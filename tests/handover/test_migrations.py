@@ -20,6 +20,8 @@ TABLES = {
     "conversation_notes", "conversation_labels", "conversation_events",
     "contact_facts", "wait_facts", "assignment_facts", "fact_watermarks",
     "session_facts", "misunderstood_texts", "inbox_states",
+    "bot_models", "training_jobs", "rasa_servers", "rollout", "model_assignments", "trainer_audit",
+    "message_flags",
 }  # fmt: skip
 
 

@@ -206,7 +206,7 @@ def silent_rasa() -> Iterator[str]:
 def test_health_says_503_when_rasa_is_too_slow(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, silent_rasa: str
 ) -> None:
-    monkeypatch.setattr("handover.main.RASA_TIMEOUT_SECONDS", TIMEOUT)
+    monkeypatch.setattr("handover.bot_router.TIMEOUT", TIMEOUT)
     database = f"sqlite:///{tmp_path}/health.db"
     migrate(database)
     settings = HandoverSettings(database_url=database, rasa_url=silent_rasa)

@@ -147,6 +147,8 @@ async def test_erase_then_export_leaves_nothing_and_the_receipt_lists_every_stor
             "conversation_events": 0,  # tests/privacy/test_recorded_events.py
             "contact_facts": 0,  # tests/privacy/test_contact_facts.py
             "session_facts": 0,  # tests/privacy/test_session_facts.py
+            "message_flags": 0,  # tests/privacy/test_message_flags.py
+            "model_assignments": 0,  # tests/privacy/test_model_assignments.py
             "conversations": 3,
         },
     }

@@ -1,6 +1,7 @@
 """The inbox read from `misunderstood_texts` (SQLite and PostgreSQL), grouped by the real
 sentence encoder (built once for the module), with the period, language, channel and state
-filters, each group listing its distinct texts and their states."""
+filters, each group listing its distinct texts and their states (the other sources, and the
+source and intent filters: test_inbox_sources.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from reporting.session_tables import MISUNDERSTOOD_TEXTS
 from tests.handover.conftest import db_url, engine, session  # noqa: F401  (database fixtures)
 from trainer import grouping
 from trainer.inbox import Inbox, InboxGroup, InboxText, StateFilter, load_inbox
+from trainer.inbox_sources import SOURCES
 from trainer.states import set_states
 
 DAY = datetime(2024, 3, 4, tzinfo=timezone.utc)
@@ -126,7 +128,8 @@ def test_filters(db: Session, encode: Encode, scope: Scope, messages: int, group
 
 def test_an_empty_period_is_an_empty_inbox(db: Session, encode: Encode) -> None:
     empty = Scope(DAY - timedelta(days=9), DAY - timedelta(days=8))
-    assert load_inbox(db, empty, encode=encode) == Inbox(empty, 0, 0, 0, ())
+    nothing = dict.fromkeys(SOURCES, 0)
+    assert load_inbox(db, empty, encode=encode) == Inbox(empty, 0, 0, 0, (), nothing, {})
 
 
 def test_limit_shows_the_largest_groups_and_counts_the_rest(db: Session, encode: Encode) -> None:

@@ -20,6 +20,7 @@ from reporting.kpis_contacts import Scope
 from reporting.session_tables import MISUNDERSTOOD_TEXTS
 from trainer import inbox_cli
 from trainer.inbox import Inbox, InboxGroup
+from trainer.inbox_sources import SOURCES
 
 NOW = datetime.now(timezone.utc)
 TEXTS = [  # (days ago, sender, language, channel, text)
@@ -68,7 +69,8 @@ def filled_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     rows = [
         {"sender_id": sender, "started": (NOW - timedelta(days=days)).timestamp(),
          "at": (NOW - timedelta(days=days, seconds=-30)).timestamp(), "channel": channel,
-         "language": language, "text": text, "folded": normalised(text)}
+         "language": language, "text": text, "folded": normalised(text),
+         "intent": "check_bill_balance" if sender == "c1" else None}
         for days, sender, language, channel, text in TEXTS
     ]  # fmt: skip
     with engine.begin() as connection:
@@ -101,7 +103,8 @@ def test_json_has_the_inbox_shape(filled: None, capsys: pytest.CaptureFixture[st
     assert out.isascii()  # escapes hold control characters, accents and lone surrogates
     shown = json.loads(out)
     assert set(shown) == {"start", "end", "language", "channel", "messages", "total_groups",
-                          "ungrouped", "groups"}  # fmt: skip
+                          "ungrouped", "groups", "sources", "intents"}  # fmt: skip
+    assert shown["sources"] == {**dict.fromkeys(SOURCES, 0), "fallback": 3}
     assert (shown["language"], shown["channel"], shown["messages"]) == ("en", None, 3)
     assert datetime.fromisoformat(shown["end"]) - datetime.fromisoformat(shown["start"]) == (
         timedelta(days=30)
@@ -114,8 +117,14 @@ def test_json_has_the_inbox_shape(filled: None, capsys: pytest.CaptureFixture[st
     ]
     group = shown["groups"][0]
     assert set(group) == {"representative", "messages", "conversations", "languages", "first",
-                          "last", "cohesion", "examples", "ungrouped"}  # fmt: skip
+                          "last", "cohesion", "examples", "ungrouped", "sources", "texts"}  # fmt: skip
     assert (group["messages"], group["languages"], group["examples"]) == (1, ["en"], [])
+    assert group["sources"] == {"fallback": 1}
+    intents = {"How much do I owe on my bill this month?": "check_bill_balance"}
+    assert group["texts"] == [{"text": group["representative"], "language": "en", "messages": 1,
+                               "state": "new", "sources": {"fallback": 1},
+                               "intent": intents.get(group["representative"]),
+                               "confidence": None}]  # fmt: skip
     assert datetime.fromisoformat(group["first"]).tzinfo is not None
 
 
@@ -126,9 +135,25 @@ def test_the_channel_filter(filled: None, capsys: pytest.CaptureFixture[str]) ->
     assert shown["groups"][0]["examples"] != []  # the other language's spelling
 
 
+def test_the_source_and_intent_filters(filled: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert inbox_cli.run(parse(["inbox", "--json", "--source", "flagged", "--source",
+                                "low_rating"])) == 0  # fmt: skip
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["messages"], shown["groups"], shown["sources"]["fallback"]) == (0, [], 4)
+    assert inbox_cli.run(parse(["inbox", "--json", "--intent", "check_bill_balance"])) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["messages"], shown["intents"]) == (1, {"check_bill_balance": 1})
+    assert shown["groups"][0]["texts"][0]["intent"] == "check_bill_balance"
+    assert inbox_cli.run(parse(["inbox", "--intent", "check_bill_balance"])) == 0
+    table = capsys.readouterr().out
+    assert "by source: fallback 1" in table and "(fallback 1)" in table
+
+
 @pytest.mark.parametrize(
     "argv",
     [
+        ["inbox", "--source", "rumour"],
+        ["inbox", "--intent", "Check Bill"],
         ["inbox", "--days", "0"],
         ["inbox", "--days", "367"],
         ["inbox", "--days", "week"],

@@ -1,10 +1,9 @@
-"""The trainer's workspace: what the bot misunderstood grouped by meaning (the inbox), what the
-trainer made of each text, the intents to label with, and labelling into the training data.
+"""The trainer's workspace: what the bot misunderstood grouped by meaning (the inbox, in
+`trainer_inbox`, whose router this one includes), what the trainer made of each text, the
+intents to label with, and labelling into the training data.
 
 Trainers and admins (`TRAINING_ROLES`); other roles get 403, callers without a valid token 401.
-The inbox folds Rasa's new events first, as the reports do, then groups the period's redacted
-texts with the NLU's sentence encoder, which loads at the first inbox with texts to group (a few
-seconds), never at start-up. Labels change the files the settings name (`HANDOVER_TRAINER_*`),
+Labels change the files the settings name (`HANDOVER_TRAINER_*`),
 one labeller at a time (`trainer.labels` locks the data folder), and mark the texts labelled or
 already examples "done"; the bot knows them once retrained (`make model`).
 """
@@ -12,32 +11,25 @@ already examples "done"; the bot knows them once retrained (`make model`).
 from __future__ import annotations
 
 import asyncio
-import threading
-from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Any, Literal, Union
 
-import numpy as np
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StrictBool, StrictStr, conlist, constr, validator
 from sqlalchemy.orm import Session
 
 from handover.api.deps import CleanJsonBody, CurrentTrainer, HubDep, current_trainer
-from handover.api.report_query import Channel, Language, report_filters
+from handover.api.report_query import Language
 from handover.api.responses import AUTHENTICATED, Problem, problem
+from handover.api.routes import trainer_inbox
 from handover.config import HandoverSettings
-from nlu.encoders import encoder
-from reporting import reports
 from reporting.bot_facts import normalised
-from reporting.kpis_contacts import Scope
 from trainer import nlu_data, states
-from trainer.inbox import DEFAULT_LIMIT, GroupState, Inbox, StateFilter, load_inbox
 from trainer.labels import INTENT_NAME, MAX_GROUP, LabelError, LabelResult, Status, label
 
 MAX_ITEMS = 500
-MAX_INBOX = 200
 RETRAIN = "make model"
 Key = constr(strict=True, min_length=1, max_length=states.MAX_KEY)
 Text = constr(strict=True, min_length=1, max_length=nlu_data.MAX_TEXT)
@@ -50,37 +42,7 @@ router = APIRouter(
     dependencies=[Depends(current_trainer), CleanJsonBody],
     responses={**AUTHENTICATED, 403: problem("Trainers and admins only")},
 )
-
-
-class InboxText(BaseModel):
-    key: str = Field(..., description="the folded text: what /inbox/state names it by")
-    text: str = Field(..., description="its most frequent spelling (redacted)")
-    language: str = Field(..., description='"en", "fr", or "" when Rasa recorded none')
-    count: int
-    state: states.State
-
-
-class InboxGroup(BaseModel):
-    key: str = Field(..., description="the representative's key")
-    representative: str = Field(..., description="redacted")
-    count: int = Field(..., description="messages")
-    conversations: int
-    languages: list[str] = Field(..., description='its texts\' languages ("" for none)')
-    first_at: datetime
-    last_at: datetime
-    cohesion: float = Field(
-        ..., description="mean similarity of its messages to the representative"
-    )
-    state: GroupState = Field(..., description="its texts' state, mixed when they differ")
-    texts: list[InboxText] = Field(..., description="every distinct text, most frequent first")
-
-
-class InboxPage(BaseModel):
-    start: datetime
-    end: datetime
-    messages: int = Field(..., description="misunderstood messages of the period, any state")
-    ungrouped: int = Field(..., description="rarest texts too many to compare, each alone")
-    groups: list[InboxGroup]
+router.include_router(trainer_inbox.router)  # GET /inbox
 
 
 class Item(BaseModel):
@@ -139,82 +101,6 @@ REFUSED = {
         " the others are held), or the request as a whole (`detail`: unknown intent, ...)",
     }
 }
-
-
-def inbox_scope(
-    start: Annotated[
-        datetime | None, Query(description="ISO 8601 with an offset; default: 7 days before end")
-    ] = None,
-    end: Annotated[
-        datetime | None, Query(description="ISO 8601 with an offset, excluded; default: now")
-    ] = None,
-    language: Language | None = None,
-    channel: Annotated[
-        Channel | None, Query(description="socketio: the widget; rest: Rasa's REST channel")
-    ] = None,
-) -> Scope:
-    """The period and filters, checked as the reports' are (a 422 saying what is wrong)."""
-    return report_filters(start, end, language, channel, None, "UTC").scope
-
-
-_encoding = threading.Lock()
-
-
-def _encode(texts: list[str]) -> np.ndarray:
-    # One at a time: the first call loads the weights (not thread-safe), and cores are few.
-    with _encoding:
-        return encoder("use")(texts)
-
-
-def _inbox(db: Session, *, events: Any, scope: Scope, state: StateFilter, limit: int) -> Inbox:
-    reports.refresh(db, events)
-    return load_inbox(db, scope, encode=_encode, limit=limit, state=state)
-
-
-@router.get("/inbox", response_model=InboxPage)
-async def inbox(
-    hub: HubDep,
-    request: Request,
-    scope: Annotated[Scope, Depends(inbox_scope)],
-    state: Annotated[
-        StateFilter, Query(description="new: groups with a new text; done, ignored: all so")
-    ] = "new",
-    limit: Annotated[int, Query(ge=1, le=MAX_INBOX, description="groups at most")] = DEFAULT_LIMIT,
-) -> dict[str, Any]:
-    """The period's misunderstood messages grouped by meaning, largest group first, each with
-    its distinct texts and what the trainer made of them."""
-    events = request.app.state.reporting_events  # Rasa's events, as the reports read them
-    found = await hub.db(_inbox, events=events, scope=scope, state=state, limit=limit)
-    return {
-        "start": found.scope.start,
-        "end": found.scope.end,
-        "messages": found.messages,
-        "ungrouped": found.ungrouped,
-        "groups": [
-            {
-                "key": group.key,
-                "representative": group.representative,
-                "count": group.messages,
-                "conversations": group.conversations,
-                "languages": sorted({text.language for text in group.texts}),
-                "first_at": group.first,
-                "last_at": group.last,
-                "cohesion": round(group.cohesion, 3),
-                "state": group.state,
-                "texts": [
-                    {
-                        "key": text.key,
-                        "text": text.text,
-                        "language": text.language,
-                        "count": text.messages,
-                        "state": text.state,
-                    }
-                    for text in group.texts
-                ],  # fmt: skip
-            }
-            for group in found.groups
-        ],
-    }
 
 
 @router.post("/inbox/state", response_model=Updated)
