@@ -14,6 +14,11 @@ apt_install() {
 # Debian's Chromium, for the browser tests (Playwright drives it; it downloads no browser).
 command -v chromium >/dev/null || apt_install chromium
 
+# The deployment recipes' validators (tests/deploy/): docker-compose 1.29 checks deploy/compose.yaml
+# against its bundled compose spec, nginx -t checks deploy/nginx/ (neither is started here).
+command -v docker-compose >/dev/null || apt_install --no-install-recommends docker-compose
+[ -x /usr/sbin/nginx ] || apt_install --no-install-recommends nginx-light
+
 if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
   command -v redis-server >/dev/null || apt_install redis-server
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no

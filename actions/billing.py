@@ -99,15 +99,15 @@ class ActionCheckBillBalance(Action):
     def name(self) -> str:
         return "action_check_bill_balance"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         if not is_verified(tracker):
             return unverified_reply(dispatcher, tracker)
         clients = backends()
         try:
-            customer = clients.crm.get_customer(tracker.get_slot("customer_id"))
-            balances = [clients.billing.get_balance(number) for number in customer.accounts]
+            customer = await clients.crm.get_customer(tracker.get_slot("customer_id"))
+            balances = [await clients.billing.get_balance(number) for number in customer.accounts]
         except ConnectorError as error:
             return backend_failure(dispatcher, error)
         language = language_of(tracker)
@@ -123,7 +123,7 @@ class ActionShowInvoice(Action):
     def name(self) -> str:
         return "action_show_invoice"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         events: list[EventType] = [SlotSet("pending_offer", None)]
@@ -132,8 +132,8 @@ class ActionShowInvoice(Action):
             return events
         clients = backends()
         try:
-            customer = clients.crm.get_customer(tracker.get_slot("customer_id"))
-            latest = {n: clients.billing.list_invoices(n, limit=1) for n in customer.accounts}
+            customer = await clients.crm.get_customer(tracker.get_slot("customer_id"))
+            latest = {n: await clients.billing.list_invoices(n, limit=1) for n in customer.accounts}
         except ConnectorError as error:
             return events + backend_failure(dispatcher, error)
         language = language_of(tracker)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from enum import Enum
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -29,9 +31,25 @@ class HandoverReason(str, Enum):
     SENSITIVE_TOPIC = "sensitive_topic"
 
 
+# httpx pools connections on the loop that opened them: one set of clients per event loop.
+# The action server runs one loop per worker process; tests may start one loop per test.
+_clients: WeakKeyDictionary[asyncio.AbstractEventLoop, Backends] = WeakKeyDictionary()
+
+
 def backends() -> Backends:
-    """Clients for every back-end system, configured from the environment."""
-    return build_backends(ConnectorSettings())
+    """The running loop's clients of every back-end system, built from the environment once."""
+    loop = asyncio.get_running_loop()
+    clients = _clients.get(loop)
+    if clients is None:
+        clients = _clients[loop] = build_backends(ConnectorSettings())
+    return clients
+
+
+async def close_backends() -> None:
+    """Close the running loop's clients, if it built any (the action server, as it stops)."""
+    clients = _clients.pop(asyncio.get_running_loop(), None)
+    if clients is not None:
+        await clients.aclose()
 
 
 def offer_human(dispatcher: CollectingDispatcher, reason: HandoverReason) -> list[EventType]:

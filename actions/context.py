@@ -228,12 +228,12 @@ def summary(
     return sentences
 
 
-def profile(tracker: Tracker) -> dict[str, Any] | None:
+async def profile(tracker: Tracker) -> dict[str, Any] | None:
     """The CRM record of a verified customer, as the agent should see it."""
     if not is_verified(tracker):
         return None
     try:
-        customer = backends().crm.get_customer(tracker.get_slot("customer_id"))
+        customer = await backends().crm.get_customer(tracker.get_slot("customer_id"))
     except ConnectorError:
         return {"customer_id": tracker.get_slot("customer_id"), "unavailable": True}
     return {
@@ -249,10 +249,10 @@ def profile(tracker: Tracker) -> dict[str, Any] | None:
     }
 
 
-def context_packet(tracker: Tracker, reason: HandoverReason, story: Story) -> dict[str, Any]:
+async def context_packet(tracker: Tracker, reason: HandoverReason, story: Story) -> dict[str, Any]:
     """Everything the person taking over needs, without the customer's secrets."""
     business = last_business_intent(tracker)
-    customer = profile(tracker)
+    customer = await profile(tracker)
     who = (customer or {}).get("name") or "Unverified customer"
     # The language the customer is chatting in; else the one their record gives.
     language = tracker.get_slot("language") or (customer or {}).get("language") or DEFAULT_LANGUAGE

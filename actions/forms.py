@@ -10,7 +10,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import HandoverReason, backends, failure_slots, is_verified, offer_human
 from actions.formatting import language_of
-from actions.lockout import conversation_subject, order_subject, verification_guard
+from actions.lockout import begin_check, conversation_subject, order_subject, record_failure
 from actions.parsing import find_order_number, find_postcode
 from actions.verification import VerificationMixin, refused_slots, verification_slots
 from connectors.errors import ConnectorError, NotFound
@@ -77,7 +77,7 @@ class ValidateOrderForm(VerificationMixin, FormValidationAction):
             return ["order_number", "delivery_postcode"]
         return ["order_number"]
 
-    def validate_order_number(
+    async def validate_order_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         if value == NO_ORDER_NUMBER:
@@ -85,7 +85,7 @@ class ValidateOrderForm(VerificationMixin, FormValidationAction):
         order_number = find_order_number(str(value or ""))
         if order_number is not None:
             try:
-                backends().orders.get_order(order_number)
+                await backends().orders.get_order(order_number)
                 return {"order_number": order_number}
             except NotFound:
                 pass
@@ -101,7 +101,7 @@ class ValidateOrderForm(VerificationMixin, FormValidationAction):
             dispatcher.utter_message(response="utter_order_number_unreadable")
         return slots
 
-    def validate_delivery_postcode(
+    async def validate_delivery_postcode(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         postcode = read_postcode(value, dispatcher)
@@ -110,16 +110,16 @@ class ValidateOrderForm(VerificationMixin, FormValidationAction):
         order_number = str(tracker.get_slot("order_number"))
         conversation, order = conversation_subject(tracker.sender_id), order_subject(order_number)
         try:
-            verdict = verification_guard().begin_check(conversation, order)
+            verdict = await begin_check(conversation, order)
             if verdict.locked:
                 return _order_locked(dispatcher)
             if not verdict.allowed:
                 refused = refused_slots(dispatcher, verdict, language_of(tracker))
                 return {**refused, "delivery_postcode": None}
-            found = backends().orders.get_order(order_number)
+            found = await backends().orders.get_order(order_number)
             if delivered_to(found, postcode):
                 return {"delivery_postcode": postcode}
-            if verification_guard().record_failure(conversation, order):
+            if await record_failure(conversation, order):
                 return _order_locked(dispatcher)
         except ConnectorError as error:  # the orders system, or the attempt store
             return {**failure_slots(dispatcher, error), "delivery_postcode": None}

@@ -50,7 +50,7 @@ class ActionHandover(Action):
     def name(self) -> str:
         return "action_handover"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         story = read_story(tracker)
@@ -59,12 +59,12 @@ class ActionHandover(Action):
         if (tracker.latest_message.get("intent") or {}).get("name") == COMPLAINT_INTENT:
             dispatcher.utter_message(response="utter_handover_complaint")
         events: list[EventType] = [SlotSet("pending_offer", None), SlotSet("handover_reason", None)]
-        context = context_packet(tracker, reason, story)
+        context = await context_packet(tracker, reason, story)
         request = HandoverRequest(
             conversation_id=tracker.sender_id, reason=reason.value, context=context
         )
         try:
-            answer = backends().handover.request_handover(request)
+            answer = await backends().handover.request_handover(request)
         except ConnectorError as error:
             logger.warning("handover gateway unavailable: %s", error)
         else:
@@ -72,10 +72,10 @@ class ActionHandover(Action):
                 utter_queued(dispatcher, answer, language_of(tracker))
                 return events
             logger.info("no handover for %s: %s", tracker.sender_id, answer.why)
-        self._ticket(dispatcher, tracker, reason, context, story)
+        await self._ticket(dispatcher, tracker, reason, context, story)
         return events
 
-    def _ticket(
+    async def _ticket(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
@@ -84,7 +84,7 @@ class ActionHandover(Action):
         story: Story,
     ) -> None:
         try:
-            ticket = backends().crm.create_ticket(
+            ticket = await backends().crm.create_ticket(
                 TicketRequest(
                     customer_id=tracker.get_slot("customer_id"),
                     subject=f"Chat passed to the support team ({reason.value.replace('_', ' ')})",

@@ -21,9 +21,11 @@ do when the CRM is down, rather than let it through uncounted.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -39,7 +41,7 @@ from pydantic import BaseSettings, Field, validator
 from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, create_engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from connectors.errors import ConnectorUnavailable
 
@@ -140,7 +142,14 @@ class SqlAttemptStore:
     def __init__(self, url: str) -> None:
         _private_sqlite_file(url)
         self._engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
-        _metadata.create_all(self._engine)
+        for attempt in range(3):
+            try:
+                _metadata.create_all(self._engine)
+                break
+            except OperationalError:
+                # Another action server created a table between the check and the CREATE.
+                if attempt == 2:
+                    raise
         dialect = self._engine.dialect.name
         self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
 
@@ -306,12 +315,50 @@ def build_store(settings: LockoutSettings) -> AttemptStore:
     return SqlAttemptStore(settings.database_url)
 
 
+_building = threading.Lock()
+
+
 @lru_cache(maxsize=1)
-def verification_guard() -> VerificationGuard:
-    """The action server's guard, built once from the environment (again after a failure)."""
+def _guard() -> VerificationGuard:
     settings = LockoutSettings()
     with _store_errors():
         return VerificationGuard(build_store(settings), settings)
+
+
+def verification_guard() -> VerificationGuard:
+    """The action server's guard, built once from the environment (again after a failure).
+
+    Built under a lock: the first messages arrive together, each in a worker thread, and
+    several stores creating the same tables at once fail (SQLite: "table already exists").
+    """
+    with _building:
+        return _guard()
+
+
+def forget_guard() -> None:
+    """The next `verification_guard()` builds a new one (tests: as after a restart)."""
+    _guard.cache_clear()
+
+
+# The actions run on the action server's event loop; the store's round trips (SQL commits,
+# Redis) block, so they run in a worker thread, the guard's first build included.
+
+
+async def is_locked(*subjects: Subject) -> bool:
+    """`VerificationGuard.is_locked` on the action server's guard, off the event loop."""
+    return await asyncio.to_thread(lambda: verification_guard().is_locked(*subjects))
+
+
+async def begin_check(conversation: Subject, subject: Subject) -> Verdict:
+    """`VerificationGuard.begin_check` on the action server's guard, off the event loop."""
+    return await asyncio.to_thread(lambda: verification_guard().begin_check(conversation, subject))
+
+
+async def record_failure(conversation: Subject, subject: Subject) -> bool:
+    """`VerificationGuard.record_failure` on the action server's guard, off the event loop."""
+    return await asyncio.to_thread(
+        lambda: verification_guard().record_failure(conversation, subject)
+    )
 
 
 def conversation_subject(sender_id: str) -> Subject:

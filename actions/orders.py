@@ -113,7 +113,7 @@ class ActionTrackOrder(Action):
     def name(self) -> str:
         return "action_track_order"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         if tracker.get_slot("task_failed"):
@@ -125,9 +125,9 @@ class ActionTrackOrder(Action):
         if order_number == NO_ORDER_NUMBER:
             if not is_verified(tracker):
                 return _reset() + unverified_reply(dispatcher, tracker)
-            return _reset() + self._open_orders(dispatcher, tracker)
+            return _reset() + await self._open_orders(dispatcher, tracker)
         try:
-            order = backends().orders.get_order(order_number)
+            order = await backends().orders.get_order(order_number)
         except ConnectorError as error:
             return _reset() + backend_failure(dispatcher, error)
         if may_see(order, tracker):
@@ -141,9 +141,12 @@ class ActionTrackOrder(Action):
         dispatcher.utter_message(response="utter_order_needs_postcode", order_number=order_number)
         return _reset()
 
-    def _open_orders(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    async def _open_orders(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[EventType]:
+        customer_id = tracker.get_slot("customer_id")
         try:
-            orders = backends().orders.list_orders(tracker.get_slot("customer_id"), open_only=True)
+            orders = await backends().orders.list_orders(customer_id, open_only=True)
         except ConnectorError as error:
             return backend_failure(dispatcher, error)
         if not orders:

@@ -56,7 +56,7 @@ class ActionCheckOutage(Action):
     def name(self) -> str:
         return "action_check_outage"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         clients = backends()
@@ -64,10 +64,10 @@ class ActionCheckOutage(Action):
         events: list[EventType] = []
         try:
             if is_verified(tracker) and not postcode_named(tracker):
-                customer = clients.crm.get_customer(tracker.get_slot("customer_id"))
+                customer = await clients.crm.get_customer(tracker.get_slot("customer_id"))
                 postcode = customer.service_address.postcode
                 events.append(SlotSet("postcode", postcode))
-            incidents = clients.network.incidents_for(postcode)
+            incidents = await clients.network.incidents_for(postcode)
         except ConnectorError as error:
             return backend_failure(dispatcher, error)
         except ValueError:  # the network system only knows UK postcodes
@@ -92,12 +92,12 @@ class ActionOpenFaultTicket(Action):
     def name(self) -> str:
         return "action_open_fault_ticket"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         postcode = tracker.get_slot("postcode")
         try:
-            ticket = backends().crm.create_ticket(
+            ticket = await backends().crm.create_ticket(
                 TicketRequest(
                     customer_id=tracker.get_slot("customer_id"),
                     subject=f"Fault report: service not working at {postcode}",

@@ -19,16 +19,16 @@ class ActionResetPassword(Action):
     def name(self) -> str:
         return "action_reset_password"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         if not is_verified(tracker):
             return unverified_reply(dispatcher, tracker)
         clients = backends()
         try:
-            customer = clients.crm.get_customer(tracker.get_slot("customer_id"))
+            customer = await clients.crm.get_customer(tracker.get_slot("customer_id"))
             channel: Channel = "email" if customer.email else "sms"
-            reset = clients.identity.send_password_reset(customer.customer_id, channel)
+            reset = await clients.identity.send_password_reset(customer.customer_id, channel)
         except ConnectorError as error:
             return backend_failure(dispatcher, error)
         dispatcher.utter_message(

@@ -31,8 +31,10 @@ from actions.lockout import (
     Subject,
     Verdict,
     account_subject,
+    begin_check,
     conversation_subject,
-    verification_guard,
+    is_locked,
+    record_failure,
 )
 from actions.parsing import MAX_INPUT_CHARS, find_account_number, says_unknown
 from connectors.crm import Customer
@@ -136,11 +138,11 @@ def refused_slots(
     return {**_start_again(), **{e["name"]: e["value"] for e in events}, "task_failed": True}
 
 
-def mirror_lock(tracker: Tracker) -> list[EventType]:
+async def mirror_lock(tracker: Tracker) -> list[EventType]:
     """`verification_locked` for a conversation that the store has locked and the slots forgot."""
     if tracker.get_slot("verified") or tracker.get_slot("verification_locked"):
         return []
-    if not verification_guard().is_locked(conversation_subject(tracker.sender_id)):
+    if not await is_locked(conversation_subject(tracker.sender_id)):
         return []
     events: list[EventType] = [SlotSet("verification_locked", True)]
     tracker.add_slots(events)
@@ -155,14 +157,14 @@ class VerificationMixin:
     ) -> list[EventType]:
         # Before anything is asked: `/restart` empties the slots, not the store.
         try:
-            first = mirror_lock(tracker)
+            first = await mirror_lock(tracker)
         except ConnectorError as error:
             slots = failure_slots(dispatcher, error)
             first = [SlotSet(name, value) for name, value in slots.items()]
             tracker.add_slots(first)
         return first + await super().run(dispatcher, tracker, domain)  # type: ignore[misc]
 
-    def validate_account_number(
+    async def validate_account_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = str(value or "")
@@ -174,14 +176,14 @@ class VerificationMixin:
             return {"account_number": None}
         conversation = conversation_subject(tracker.sender_id)
         try:
-            locked = verification_guard().is_locked(conversation, account_subject(account_number))
+            locked = await is_locked(conversation, account_subject(account_number))
         except ConnectorError as error:
             return _stop_for_failure(dispatcher, error)
         if locked:
             return {**_start_again(), "verification_locked": True}
         return {"account_number": account_number}
 
-    def validate_verification_method(
+    async def validate_verification_method(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = str(value or "")
@@ -194,21 +196,21 @@ class VerificationMixin:
             if dob is not None:  # they typed the date straight away
                 return {
                     "verification_method": "dob",
-                    **self._check_dob(dob, dispatcher, tracker, domain),
+                    **await self._check_dob(dob, dispatcher, tracker, domain),
                 }
             return {"verification_method": "dob"}
-        return self._send_code(text, dispatcher, tracker)
+        return await self._send_code(text, dispatcher, tracker)
 
-    def validate_date_of_birth(
+    async def validate_date_of_birth(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         dob = parse_date_of_birth(str(value or ""))
         if dob is None:
             dispatcher.utter_message(response="utter_not_a_date_of_birth")
             return {"date_of_birth": None}
-        return self._check_dob(dob, dispatcher, tracker, domain)
+        return await self._check_dob(dob, dispatcher, tracker, domain)
 
-    def validate_otp_code(
+    async def validate_otp_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         match = _OTP_CODE.search(str(value or "")[:MAX_INPUT_CHARS])
@@ -216,43 +218,44 @@ class VerificationMixin:
             dispatcher.utter_message(response="utter_not_a_code")
             return {"otp_code": None}
         otp_id = tracker.get_slot("otp_id")
-        if refused := _refused(dispatcher, tracker):
+        if refused := await _refused(dispatcher, tracker):
             return refused
         if otp_id == NO_CHALLENGE:
-            return _failed(dispatcher, tracker, same_code=True)
+            return await _failed(dispatcher, tracker, same_code=True)
         try:
-            result = backends().crm.check_otp(otp_id, match.group(1))
+            result = await backends().crm.check_otp(otp_id, match.group(1))
         except NotFound:
             dispatcher.utter_message(response="utter_code_expired")
             return {**_start_again(), "verification_method": None}
         except ConnectorError as error:
             return _stop_for_failure(dispatcher, error)
         if result.verified and result.customer_id:
-            return _verified(dispatcher, tracker, domain, result.customer_id)
-        return _failed(dispatcher, tracker, same_code=True)
+            return await _verified(dispatcher, tracker, domain, result.customer_id)
+        return await _failed(dispatcher, tracker, same_code=True)
 
-    def _check_dob(
+    async def _check_dob(
         self, dob: date, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if refused := _refused(dispatcher, tracker):
+        if refused := await _refused(dispatcher, tracker):
             return refused
         account = tracker.get_slot("account_number")
         try:
-            result = backends().crm.verify_dob(account, dob)
+            result = await backends().crm.verify_dob(account, dob)
         except ConnectorError as error:
             return _stop_for_failure(dispatcher, error)
         if result.verified and result.customer_id:
-            return _verified(dispatcher, tracker, domain, result.customer_id)
-        return _failed(dispatcher, tracker)
+            return await _verified(dispatcher, tracker, domain, result.customer_id)
+        return await _failed(dispatcher, tracker)
 
-    def _send_code(
+    async def _send_code(
         self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> dict[str, Any]:
         channel: Channel = "email" if _EMAIL_WORDS.search(text) else "sms"
-        if refused := _refused(dispatcher, tracker):
+        if refused := await _refused(dispatcher, tracker):
             return refused
+        account = tracker.get_slot("account_number")
         try:
-            otp_id = backends().crm.send_otp(tracker.get_slot("account_number"), channel).otp_id
+            otp_id = (await backends().crm.send_otp(account, channel)).otp_id
         except NotFound:
             otp_id = NO_CHALLENGE  # said the same way: whether the account exists stays unknown
         except ConnectorError as error:
@@ -279,14 +282,14 @@ def adopted_language(customer: Customer, tracker: Tracker) -> dict[str, Any]:
     return {"language": customer.language, "language_source": "customer"}
 
 
-def _verified(
+async def _verified(
     dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, customer_id: str
 ) -> dict[str, Any]:
     customer = None
     # The record is a nicety (a name, a language): verification has succeeded even if the CRM
     # fails now.
     with suppress(ConnectorError):
-        customer = backends().crm.get_customer(customer_id)
+        customer = await backends().crm.get_customer(customer_id)
     name = customer.first_name if customer else None
     adopted = adopted_language(customer, tracker) if customer else {}
     switched = adopted.get("language") if adopted.get("language") != language_of(tracker) else None
@@ -311,22 +314,22 @@ def _subjects(tracker: Tracker) -> tuple[Subject, Subject]:
     )
 
 
-def _refused(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any] | None:
+async def _refused(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any] | None:
     """Count a check of the account; the slots to return instead if it must not be made."""
     try:
-        verdict = verification_guard().begin_check(*_subjects(tracker))
+        verdict = await begin_check(*_subjects(tracker))
     except ConnectorError as error:
         return _stop_for_failure(dispatcher, error)
     return None if verdict.allowed else refused_slots(dispatcher, verdict, language_of(tracker))
 
 
-def _failed(
+async def _failed(
     dispatcher: CollectingDispatcher, tracker: Tracker, *, same_code: bool = False
 ) -> dict[str, Any]:
     """Count a failed check; then start again, or with `same_code` ask for the code again."""
     failures = int(tracker.get_slot("verification_failures") or 0) + 1
     try:
-        locked = verification_guard().record_failure(*_subjects(tracker))
+        locked = await record_failure(*_subjects(tracker))
     except ConnectorError as error:  # uncounted, so not allowed to go on
         return _stop_for_failure(dispatcher, error)
     if locked:

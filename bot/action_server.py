@@ -21,6 +21,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.common import close_backends
 from bot.settings import BotSettings, describe
 from connectors.settings import ConnectorSettings
 from nlu.language import detector
@@ -49,6 +50,11 @@ def create_app(actions: str | ModuleType, *, token: str) -> Sanic:
         return response.json({"error": "a valid token is required"}, status=401)
 
     app.register_middleware(require_token, "request")
+
+    async def close_clients(app: Sanic, loop: object) -> None:
+        await close_backends()  # the back-end clients this worker's loop built
+
+    app.register_listener(close_clients, "after_server_stop")
     return app
 
 

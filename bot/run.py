@@ -22,6 +22,9 @@ def main() -> int:
     except ValidationError as error:
         print(describe(error), file=sys.stderr)
         return 2
+    except ValueError as error:  # a setting the stack reads itself (REDIS_URL)
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     # Explicit, because a shell starts background jobs with SIGINT ignored, and Python keeps that.
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
@@ -30,7 +33,7 @@ def main() -> int:
         print(
             f"\nReady. Customer demo site: {stack.bot.gateway_url}/ (?lang=fr in French), "
             f"agent console: {stack.bot.gateway_url}/console.\n"
-            f"Rasa server: {stack.bot.rasa_url} (REST channel: /webhooks/rest/webhook; "
+            f"Rasa: {', '.join(stack.bot.rasa_urls)} (REST channel: /webhooks/rest/webhook; "
             f"HTTP API with BOT_RASA_TOKEN), action server: {stack.bot.action_url} "
             f"(Rasa only, with BOT_ACTION_TOKEN), mock back-ends: {stack.backends.crm_url} "
             "and the next ports.\n"

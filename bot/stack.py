@@ -14,8 +14,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
-from urllib.parse import urlencode
+from typing import IO, Any
+from urllib.parse import unquote, urlencode, urlsplit
 
 import requests
 import yaml
@@ -27,6 +27,12 @@ from reporting.settings import event_broker_endpoint, reporting_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+# With Redis, how long a Rasa process's hold on a conversation lasts at most (Rasa's default: 60).
+# A process killed while answering leaves its hold in Redis, and the conversation waits that long
+# on the other processes; shorter than the gateway's wait for an answer (handover/bot_router.py
+# TIMEOUT, 30 s), the message it moved there is still answered. Only a message the gateway gave
+# up on holds it longer, and the gateway sends a conversation's messages one at a time.
+LOCK_LIFETIME_SECONDS = 20
 
 
 @dataclass
@@ -90,16 +96,32 @@ class Stack:
         self.reporting = reporting_settings(
             {**self.env, **self.gateway_env}, environment=self.bot.environment
         )
-        # Rasa servers by name (trainer/rollout.py): "a", and "b" for canary roll-outs.
-        self.rasa_servers = {"a": self.bot.rasa_url}
+        # Rasa servers by name (trainer/rollout.py): "a", and "b" for canary roll-outs; each
+        # served by `BOT_RASA_WORKERS` processes, the gateway spreading conversations over them.
+        self.rasa_servers = {"a": self.bot.rasa_urls}
         if self.bot.canary:
-            self.rasa_servers["b"] = self.bot.canary_url
-        self._endpoints = {name: self._write_endpoints(name) for name in self.rasa_servers}
+            self.rasa_servers["b"] = self.bot.canary_urls
+        every = self._environment()
+        redis_url = every.get("REDIS_URL")
+        namespace = every.get("HANDOVER_REDIS_NAMESPACE") or "handover"
+        self._lock_store = lock_store_endpoint(redis_url, namespace) if redis_url else None
+        # One endpoints file per Rasa process (by its URL): each uses the action servers in turn.
+        rasa = [(name, url) for name, urls in self.rasa_servers.items() for url in urls]
+        actions = self.bot.action_urls
+        self._endpoints = {
+            url: self._write_endpoints(name, actions[n % len(actions)])
+            for n, (name, url) in enumerate(rasa)
+        }
         self.processes = self._processes()
 
-    def _write_endpoints(self, server: str) -> Path:
-        """endpoints.yml, with the action server this stack starts and its token; with a canary
-        server, where each server takes its model from (the gateway's model server)."""
+    def _environment(self) -> dict[str, str]:
+        """What the children see of the variables the stack reads itself."""
+        return {**os.environ, **self.env, **self.gateway_env}
+
+    def _write_endpoints(self, server: str, action_url: str) -> Path:
+        """endpoints.yml, with an action server this stack starts and its token; with a canary
+        server, where each server takes its model from (the gateway's model server); with
+        Redis, the conversations' locks shared by every Rasa process."""
         endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text()) or {}
         if self.bot.canary:
             endpoints["models"] = {
@@ -108,11 +130,17 @@ class Stack:
                 "wait_time_between_pulls": self.bot.model_pull_seconds,
             }
         endpoints["action_endpoint"] = {
-            "url": f"{self.bot.action_url}/webhook",
+            "url": f"{action_url}/webhook",
             "token": self.bot.action_token,
         }
+        # Without Redis each Rasa process locks its conversations in memory only. That is safe
+        # as long as one process serves a conversation at a time, which the gateway's sticky
+        # pool ensures (handover/rasa_pool.py) except for the moment a conversation moves
+        # because its process failed or came back.
+        if self._lock_store is not None:
+            endpoints["lock_store"] = self._lock_store
         # Trackers persist, redacted (no date of birth or code): privacy/tracker_store.py.
-        endpoints["tracker_store"] = tracker_store_endpoint({**self.env, **self.gateway_env})
+        endpoints["tracker_store"] = tracker_store_endpoint(self._environment())
         # The store publishes what it saved, redacted, to this broker (privacy/tracker_store.py).
         endpoints["event_broker"] = event_broker_endpoint(self.reporting)
         # mkstemp makes the file readable by its owner only: it holds the tokens.
@@ -138,6 +166,9 @@ class Stack:
             },
         }
         cors = ["--cors", *self.bot.rasa_cors_origins] if self.bot.rasa_cors_origins else []
+        rasa_env = dict(common)
+        if self._lock_store is not None:
+            rasa_env["TICKET_LOCK_LIFETIME"] = str(LOCK_LIFETIME_SECONDS)
         processes = [
             Process(
                 "mocks",
@@ -145,33 +176,40 @@ class Stack:
                 f"{self.backends.crm_url}/_mock/health",
                 backend_env,
             ),
-            Process(
-                "actions",
-                [sys.executable, "-m", "bot.action_server"],
-                f"{self.bot.action_url}/health",
-                {
-                    **backend_env,
-                    "BOT_ACTION_HOST": self.bot.action_host,
-                    "BOT_ACTION_PORT": str(self.bot.action_port),
-                    "BOT_ACTION_TOKEN": self.bot.action_token,
-                    "BOT_RASA_TOKEN": self.bot.rasa_token,
-                },
+            *(
+                Process(
+                    replica_name("actions", n),
+                    [sys.executable, "-m", "bot.action_server"],
+                    f"{url}/health",
+                    {
+                        **backend_env,
+                        "BOT_ACTION_HOST": self.bot.action_host,
+                        # Each is one action server, on its own port.
+                        "BOT_ACTION_PORT": url.rsplit(":", 1)[1],
+                        "BOT_ACTION_WORKERS": "1",
+                        "BOT_ACTION_PORTS": "[]",
+                        "BOT_ACTION_TOKEN": self.bot.action_token,
+                        "BOT_RASA_TOKEN": self.bot.rasa_token,
+                    },
+                )
+                for n, url in enumerate(self.bot.action_urls)
             ),
             *(
                 Process(
-                    "rasa" if name == "a" else f"rasa-{name}",
+                    replica_name("rasa" if name == "a" else f"rasa-{name}", n),
                     [
                         str(VENV_BIN / "rasa"), "run", "--enable-api",
                         "--auth-token", self.bot.rasa_token, *cors,
                         "--interface", self.bot.rasa_host, "--port", url.rsplit(":", 1)[1],
                         "--model", str(self.bot.model),
                         "--credentials", "credentials.yml",
-                        "--endpoints", str(self._endpoints[name]),
+                        "--endpoints", str(self._endpoints[url]),
                     ],
                     f"{url}/status?{urlencode({'token': self.bot.rasa_token})}",
-                    common,
+                    rasa_env,
                 )
-                for name, url in self.rasa_servers.items()
+                for name, urls in self.rasa_servers.items()
+                for n, url in enumerate(urls)
             ),
             Process(
                 "gateway",
@@ -181,10 +219,10 @@ class Stack:
                     **backend_env,
                     "HANDOVER_HOST": self.bot.gateway_host,
                     "HANDOVER_PORT": str(self.bot.gateway_port),
-                    "HANDOVER_RASA_URL": self.bot.rasa_url,
+                    "HANDOVER_RASA_URL": ",".join(self.rasa_servers["a"]),
                     "HANDOVER_RASA_TOKEN": self.bot.rasa_token,
                     **(
-                        {"HANDOVER_RASA_CANARY_URL": self.rasa_servers["b"]}
+                        {"HANDOVER_RASA_CANARY_URL": ",".join(self.rasa_servers["b"])}
                         if "b" in self.rasa_servers
                         else {}
                     ),
@@ -196,7 +234,7 @@ class Stack:
                 },
             ),
         ]  # fmt: skip
-        redis_url = {**os.environ, **self.env, **self.gateway_env}.get("REDIS_URL")
+        redis_url = self._environment().get("REDIS_URL")
         if redis_url:
             # Trainings wait on an RQ queue in this Redis; this worker runs them, one at a time.
             worker = [sys.executable, "-m", "trainer", "worker"]
@@ -221,8 +259,19 @@ class Stack:
             self._bootstrap()
         for process in self.processes:
             process.start(self.out)
+        self._wait_for(self.processes)
+
+    def restart(self, name: str) -> None:
+        """Start one stopped (or killed) process again and wait until it answers."""
+        process = next(p for p in self.processes if p.name == name)
+        if process.exited() is None:
+            raise RuntimeError(f"{name} is still running")
+        process.start(self.out)
+        self._wait_for([process])
+
+    def _wait_for(self, processes: list[Process]) -> None:
         deadline = time.monotonic() + self.bot.startup_timeout_seconds
-        waiting = list(self.processes)
+        waiting = list(processes)
         while waiting:
             for process in list(waiting):
                 if process.exited() is not None:
@@ -263,3 +312,30 @@ class Stack:
                     process.popen.kill()
         for path in self._endpoints.values():
             path.unlink(missing_ok=True)
+
+
+def replica_name(server: str, index: int) -> str:
+    """ "rasa", "rasa-2", ...: the first process of a server keeps the server's name."""
+    return server if index == 0 else f"{server}-{index + 1}"
+
+
+def lock_store_endpoint(redis_url: str, namespace: str) -> dict[str, Any]:
+    """The `lock_store:` section of Rasa's endpoints.yml: Rasa's `RedisLockStore` on the Redis
+    of `redis_url` (redis:// or rediss://, with its database, user and password), its keys
+    under the gateway's namespace (Rasa takes letters and digits only: the rest is dropped)."""
+    parts = urlsplit(redis_url)
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ValueError("REDIS_URL must be redis://host:port/db or rediss://... for Rasa's locks")
+    endpoint: dict[str, Any] = {
+        "type": "redis",
+        "url": parts.hostname,
+        "port": parts.port or 6379,
+        "db": int(parts.path.strip("/") or 0),
+        "key_prefix": "".join(c for c in namespace if c.isalnum()) or "handover",
+        "use_ssl": parts.scheme == "rediss",
+    }
+    if parts.username:
+        endpoint["username"] = unquote(parts.username)
+    if parts.password:
+        endpoint["password"] = unquote(parts.password)
+    return endpoint

@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-import requests
+import httpx
 from pydantic import Field
 
 from connectors.http import JsonHttpClient
@@ -67,22 +67,30 @@ class BillingClient:
     """Client of the billing system."""
 
     def __init__(
-        self, base_url: str, *, timeout: float, session: requests.Session | None = None
+        self,
+        base_url: str,
+        *,
+        timeout: float,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._http = JsonHttpClient("billing", base_url, timeout=timeout, session=session)
+        self._http = JsonHttpClient("billing", base_url, timeout=timeout, transport=transport)
 
-    def get_balance(self, account_number: str) -> Balance:
+    async def aclose(self) -> None:
+        """Close the connections to the billing system."""
+        await self._http.aclose()
+
+    async def get_balance(self, account_number: str) -> Balance:
         """Fetch the balance of an account; raises `NotFound` if unknown."""
-        return self._http.get("accounts", account_number, "balance", response=Balance)
+        return await self._http.get("accounts", account_number, "balance", response=Balance)
 
-    def list_invoices(self, account_number: str, limit: int = 3) -> list[Invoice]:
+    async def list_invoices(self, account_number: str, limit: int = 3) -> list[Invoice]:
         """List the latest invoices of an account, newest first."""
-        return self._http.get(
+        return await self._http.get(
             "accounts", account_number, "invoices", params={"limit": limit}, response=list[Invoice]
         )
 
-    def list_payments(self, account_number: str, limit: int = 5) -> list[Payment]:
+    async def list_payments(self, account_number: str, limit: int = 5) -> list[Payment]:
         """List the latest payments on an account, newest first."""
-        return self._http.get(
+        return await self._http.get(
             "accounts", account_number, "payments", params={"limit": limit}, response=list[Payment]
         )

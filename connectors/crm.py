@@ -3,10 +3,10 @@
 from datetime import date, datetime
 from typing import Literal
 
-import requests
+import httpx
 from pydantic import Field
 
-from connectors.http import JsonHttpClient
+from connectors.http import JsonHttpClient, SyncJsonHttpClient
 from connectors.models import Channel, ContractModel
 
 Sender = Literal["user", "bot", "agent"]
@@ -108,9 +108,77 @@ class CrmClient:
     """Client of the CRM."""
 
     def __init__(
-        self, base_url: str, *, timeout: float, session: requests.Session | None = None
+        self,
+        base_url: str,
+        *,
+        timeout: float,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._http = JsonHttpClient("crm", base_url, timeout=timeout, session=session)
+        self._http = JsonHttpClient("crm", base_url, timeout=timeout, transport=transport)
+
+    async def aclose(self) -> None:
+        """Close the connections to the CRM."""
+        await self._http.aclose()
+
+    async def get_customer(self, customer_id: str) -> Customer:
+        """Fetch a customer by id; raises `NotFound` if unknown."""
+        return await self._http.get("customers", customer_id, response=Customer)
+
+    async def find_by_account(self, account_number: str) -> Customer | None:
+        """Find the customer holding an account, or None."""
+        found = await self._http.get(
+            "customers", params={"account_number": account_number}, response=list[Customer]
+        )
+        return found[0] if found else None
+
+    async def verify_dob(self, account_number: str, date_of_birth: date) -> VerificationResult:
+        """Check a date of birth against an account (unknown accounts are just not verified)."""
+        body = DobCheck(account_number=account_number, date_of_birth=date_of_birth)
+        return await self._http.post("identity", "verify", body=body, response=VerificationResult)
+
+    async def send_otp(self, account_number: str, channel: Channel) -> OtpChallenge:
+        """Send a one-time code to the account holder; raises `NotFound` if unknown."""
+        body = OtpRequest(account_number=account_number, channel=channel)
+        return await self._http.post("identity", "otp", body=body, response=OtpChallenge)
+
+    async def check_otp(self, otp_id: str, code: str) -> VerificationResult:
+        """Check a one-time code; raises `NotFound` if the challenge is unknown or spent."""
+        body = OtpCheck(code=code)
+        return await self._http.post(
+            "identity", "otp", otp_id, "check", body=body, response=VerificationResult
+        )
+
+    async def create_ticket(self, request: TicketRequest) -> Ticket:
+        """Open a support ticket."""
+        return await self._http.post("tickets", body=request, response=Ticket)
+
+    async def get_ticket(self, ticket_id: str) -> Ticket:
+        """Fetch a ticket; raises `NotFound` if unknown."""
+        return await self._http.get("tickets", ticket_id, response=Ticket)
+
+    async def list_tickets(self, customer_id: str) -> list[Ticket]:
+        """The tickets opened for a customer (for their data export or erasure)."""
+        return await self._http.get(
+            "tickets", params={"customer_id": customer_id}, response=list[Ticket]
+        )
+
+    async def delete_ticket(self, ticket_id: str) -> Ticket:
+        """Delete a ticket and return what it held; raises `NotFound` if unknown."""
+        return await self._http.delete("tickets", ticket_id, response=Ticket)
+
+
+class SyncCrmClient:
+    """The CRM calls of the gateway and of privacy erasure, which make them from worker
+    threads (`asyncio.to_thread`) or a command line: the same requests, blocking."""
+
+    def __init__(
+        self, base_url: str, *, timeout: float, transport: httpx.BaseTransport | None = None
+    ) -> None:
+        self._http = SyncJsonHttpClient("crm", base_url, timeout=timeout, transport=transport)
+
+    def close(self) -> None:
+        """Close the connections to the CRM."""
+        self._http.close()
 
     def get_customer(self, customer_id: str) -> Customer:
         """Fetch a customer by id; raises `NotFound` if unknown."""
@@ -122,23 +190,6 @@ class CrmClient:
             "customers", params={"account_number": account_number}, response=list[Customer]
         )
         return found[0] if found else None
-
-    def verify_dob(self, account_number: str, date_of_birth: date) -> VerificationResult:
-        """Check a date of birth against an account (unknown accounts are just not verified)."""
-        body = DobCheck(account_number=account_number, date_of_birth=date_of_birth)
-        return self._http.post("identity", "verify", body=body, response=VerificationResult)
-
-    def send_otp(self, account_number: str, channel: Channel) -> OtpChallenge:
-        """Send a one-time code to the account holder; raises `NotFound` if unknown."""
-        body = OtpRequest(account_number=account_number, channel=channel)
-        return self._http.post("identity", "otp", body=body, response=OtpChallenge)
-
-    def check_otp(self, otp_id: str, code: str) -> VerificationResult:
-        """Check a one-time code; raises `NotFound` if the challenge is unknown or spent."""
-        body = OtpCheck(code=code)
-        return self._http.post(
-            "identity", "otp", otp_id, "check", body=body, response=VerificationResult
-        )
 
     def create_ticket(self, request: TicketRequest) -> Ticket:
         """Open a support ticket."""

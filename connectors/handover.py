@@ -2,7 +2,7 @@
 
 from typing import Any, Literal
 
-import requests
+import httpx
 from pydantic import Field
 
 from connectors.http import JsonHttpClient
@@ -29,12 +29,27 @@ class HandoverAnswer(ContractModel):
 class HandoverClient:
     """Client of the handover gateway's bot API."""
 
-    def __init__(self, base_url: str, *, token: str, timeout: float) -> None:
-        # A session of its own: the token must not travel to the other systems.
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {token}"
-        self._http = JsonHttpClient("handover", base_url, timeout=timeout, session=session)
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str,
+        timeout: float,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        # The token is this client's header only: it must not travel to the other systems.
+        self._http = JsonHttpClient(
+            "handover",
+            base_url,
+            timeout=timeout,
+            headers={"Authorization": f"Bearer {token}"},
+            transport=transport,
+        )
 
-    def request_handover(self, request: HandoverRequest) -> HandoverAnswer:
+    async def aclose(self) -> None:
+        """Close the connections to the gateway."""
+        await self._http.aclose()
+
+    async def request_handover(self, request: HandoverRequest) -> HandoverAnswer:
         """Ask for a person; the answer says whether the conversation is now queued."""
-        return self._http.post("api", "handover", body=request, response=HandoverAnswer)
+        return await self._http.post("api", "handover", body=request, response=HandoverAnswer)

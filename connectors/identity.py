@@ -1,6 +1,6 @@
 """Identity provider: password resets."""
 
-import requests
+import httpx
 
 from connectors.http import JsonHttpClient
 from connectors.models import Channel, ContractModel
@@ -25,11 +25,19 @@ class IdentityClient:
     """Client of the identity provider."""
 
     def __init__(
-        self, base_url: str, *, timeout: float, session: requests.Session | None = None
+        self,
+        base_url: str,
+        *,
+        timeout: float,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._http = JsonHttpClient("identity", base_url, timeout=timeout, session=session)
+        self._http = JsonHttpClient("identity", base_url, timeout=timeout, transport=transport)
 
-    def send_password_reset(self, customer_id: str, channel: Channel) -> PasswordReset:
+    async def aclose(self) -> None:
+        """Close the connections to the identity system."""
+        await self._http.aclose()
+
+    async def send_password_reset(self, customer_id: str, channel: Channel) -> PasswordReset:
         """Send a password-reset link; raises `NotFound` if the customer is unknown."""
         body = PasswordResetRequest(customer_id=customer_id, channel=channel)
-        return self._http.post("password-resets", body=body, response=PasswordReset)
+        return await self._http.post("password-resets", body=body, response=PasswordReset)

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Literal
 
-import requests
+import httpx
 from pydantic import Field
 
 from connectors.formats import is_uk_postcode, normalise_postcode
@@ -40,11 +40,19 @@ class NetworkClient:
     """Client of the network-status system."""
 
     def __init__(
-        self, base_url: str, *, timeout: float, session: requests.Session | None = None
+        self,
+        base_url: str,
+        *,
+        timeout: float,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._http = JsonHttpClient("network", base_url, timeout=timeout, session=session)
+        self._http = JsonHttpClient("network", base_url, timeout=timeout, transport=transport)
 
-    def incidents_for(self, postcode: str) -> list[Incident]:
+    async def aclose(self) -> None:
+        """Close the connections to the network system."""
+        await self._http.aclose()
+
+    async def incidents_for(self, postcode: str) -> list[Incident]:
         """List the active incidents touching a postcode.
 
         Raises:
@@ -53,4 +61,4 @@ class NetworkClient:
         if not is_uk_postcode(postcode):
             raise ValueError(f"not a UK postcode: {postcode[:20]!r}")
         params = {"postcode": normalise_postcode(postcode)}
-        return self._http.get("incidents", params=params, response=list[Incident])
+        return await self._http.get("incidents", params=params, response=list[Incident])

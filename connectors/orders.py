@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Literal
 
-import requests
+import httpx
 from pydantic import Field
 
 from connectors.formats import normalise_order_number
@@ -78,16 +78,24 @@ class OrdersClient:
     """Client of the order system."""
 
     def __init__(
-        self, base_url: str, *, timeout: float, session: requests.Session | None = None
+        self,
+        base_url: str,
+        *,
+        timeout: float,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._http = JsonHttpClient("orders", base_url, timeout=timeout, session=session)
+        self._http = JsonHttpClient("orders", base_url, timeout=timeout, transport=transport)
 
-    def get_order(self, order_number: str) -> Order:
+    async def aclose(self) -> None:
+        """Close the connections to the orders system."""
+        await self._http.aclose()
+
+    async def get_order(self, order_number: str) -> Order:
         """Fetch an order (`"ord 100001"` is read as `ORD-100001`); raises `NotFound`."""
         number = normalise_order_number(order_number) or order_number
-        return self._http.get("orders", number, response=Order)
+        return await self._http.get("orders", number, response=Order)
 
-    def list_orders(self, customer_id: str, open_only: bool = True) -> list[Order]:
+    async def list_orders(self, customer_id: str, open_only: bool = True) -> list[Order]:
         """List a customer's orders, newest first (only processing or shipped by default)."""
         params: dict[str, str | bool] = {"customer_id": customer_id, "open_only": open_only}
-        return self._http.get("orders", params=params, response=list[Order])
+        return await self._http.get("orders", params=params, response=list[Order])

@@ -26,7 +26,8 @@ from sqlalchemy.engine import Engine
 from handover.config import HandoverSettings
 from handover.crud.runner import Database
 from handover.db import session_factory
-from handover.rasa import RasaClient, RasaUnavailable
+from handover.rasa import BotServer, RasaUnavailable
+from handover.rasa_pool import RasaPool
 from trainer import canary, rollout
 from trainer.canary import CanaryGates
 from trainer.rollout import Assignment, Rollout, RolloutError
@@ -38,11 +39,12 @@ TIMEOUT = 30.0  # seconds for one Rasa answer
 
 
 class BotRouter:
-    """The gateway's way to the bot: one Rasa server per model, chosen per conversation."""
+    """The gateway's way to the bot: one Rasa server (or pool of replicas) per model, chosen per
+    conversation."""
 
     def __init__(
         self,
-        servers: Mapping[str, RasaClient],
+        servers: Mapping[str, BotServer],
         db: Database,
         *,
         idle_minutes: int,
@@ -61,17 +63,22 @@ class BotRouter:
     # -- what the hub calls ------------------------------------------------------------------
 
     async def send(
-        self, conversation_id: str, text: str, *, language: str | None = None
+        self,
+        conversation_id: str,
+        text: str,
+        *,
+        language: str | None = None,
+        message_id: str | None = None,
     ) -> list[dict[str, Any]]:
         try:
             assignment = await self._assign(conversation_id)
         except RolloutError:  # no roll-out recorded (never bootstrapped): the first server
             first = next(iter(self.servers.values()))
-            return await first.send(conversation_id, text, language=language)
+            return await first.send(conversation_id, text, language=language, message_id=message_id)
         started = time.perf_counter()
         try:
             replies = await self.servers[assignment.server].send(
-                conversation_id, text, language=language
+                conversation_id, text, language=language, message_id=message_id
             )
         except RasaUnavailable:
             if assignment.arm != "candidate":
@@ -80,7 +87,7 @@ class BotRouter:
             assignment = await self._db(rollout.move_to_live, conversation_id=conversation_id)
             started = time.perf_counter()
             replies = await self.servers[assignment.server].send(
-                conversation_id, text, language=language
+                conversation_id, text, language=language, message_id=message_id
             )
         latency_ms = (time.perf_counter() - started) * 1000
         try:
@@ -145,14 +152,14 @@ class BotRouter:
             draw=rollout.random_draw if ready else (lambda: NEVER),
         )
 
-    async def _client(self, conversation_id: str) -> RasaClient:
+    async def _client(self, conversation_id: str) -> BotServer:
         """The server the conversation is on, without counting a message."""
         found = await self._db(rollout.assignment_of, conversation_id=conversation_id)
         if found is not None and found.server in self.servers:
             return self.servers[found.server]
         return await self._live()
 
-    async def _live(self) -> RasaClient:
+    async def _live(self) -> BotServer:
         state = self._rollout
         name = state.live_server if state is not None else next(iter(self.servers))
         return self.servers.get(name, next(iter(self.servers.values())))
@@ -160,12 +167,13 @@ class BotRouter:
 
 def bot_servers(
     settings: HandoverSettings, engine: Engine, trainer: TrainerSettings
-) -> RasaClient | BotRouter:
-    """The gateway's way to the bot: one Rasa server, or a router over two for canaries."""
-    clients = {"a": RasaClient(settings.rasa_url, token=settings.rasa_token, timeout=TIMEOUT)}
-    if settings.rasa_canary_url is None:
+) -> RasaPool | BotRouter:
+    """The gateway's way to the bot: one arm, or a router over two for canaries; each arm is
+    a pool of its Rasa replicas (one or more)."""
+    clients = {"a": RasaPool(settings.rasa_urls, token=settings.rasa_token, timeout=TIMEOUT)}
+    if settings.rasa_canary_urls is None:
         return clients["a"]
-    clients["b"] = RasaClient(settings.rasa_canary_url, token=settings.rasa_token, timeout=TIMEOUT)
+    clients["b"] = RasaPool(settings.rasa_canary_urls, token=settings.rasa_token, timeout=TIMEOUT)
     db = Database(session_factory(engine))
     return BotRouter(clients, db, idle_minutes=trainer.session_idle_minutes)
 

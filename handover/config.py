@@ -6,6 +6,7 @@ from datetime import datetime, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseSettings, Field, root_validator, validator
@@ -20,6 +21,7 @@ PLACEHOLDER_RASA_TOKEN = "dev-rasa-token"  # Rasa's --auth-token default too (bo
 MIN_SECRET_LENGTH = 32
 ROOT = Path(__file__).resolve().parents[1]  # the repository: the bot's data and domain
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MAX_REPLICAS = 16  # Rasa processes per arm the gateway spreads conversations over
 _WINDOW = re.compile(r"^(?P<days>[A-Za-z,\- ]+?)\s+(?P<start>\d{2}:\d{2})-(?P<end>\d{2}:\d{2})$")
 
 
@@ -74,6 +76,31 @@ def parse_opening_hours(text: str) -> list[OpeningWindow]:
     return windows
 
 
+def base_urls(text: str) -> list[str]:
+    """A comma-separated list of a server's base URLs, each http(s), without duplicates.
+
+    The errors name a URL by its place in the list, never by its text, which may hold a secret.
+    """
+    urls = [part.strip().rstrip("/") for part in text.split(",")]
+    if len(urls) > MAX_REPLICAS:
+        raise ValueError(f"at most {MAX_REPLICAS} Rasa URLs per arm, not {len(urls)}")
+    for place, url in enumerate(urls, start=1):
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018  (raises on a port that is not a number)
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"Rasa URL #{place} is not an http(s) URL such as http://rasa:5005")
+        if parts.username or parts.password or parts.query or parts.fragment:
+            # Rasa's API takes its token as a parameter; credentials in a URL end up in logs.
+            raise ValueError(f"Rasa URL #{place} must be a base URL: no credentials or query")
+    normalised = [url.lower() for url in urls]
+    if len(set(normalised)) != len(urls):
+        raise ValueError("a Rasa URL is listed twice")
+    return urls
+
+
 class HandoverSettings(BaseSettings):
     """Everything the handover service reads from its environment."""
 
@@ -84,9 +111,11 @@ class HandoverSettings(BaseSettings):
     redis_url: str | None = Field(None, env="REDIS_URL")
     # Keys and the Socket.IO channel live under this prefix, so deployments can share a Redis.
     redis_namespace: str = "handover"
+    # Rasa's base URL, or its replicas' (comma-separated): handover/rasa_pool.py.
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str = PLACEHOLDER_RASA_TOKEN  # Rasa's --auth-token, for its HTTP API
-    # The second Rasa server, for canary roll-outs (handover/bot_router.py); it shares the token.
+    # The second Rasa server (or its replicas), for canary roll-outs (handover/bot_router.py);
+    # it shares the token.
     rasa_canary_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
@@ -104,6 +133,15 @@ class HandoverSettings(BaseSettings):
     socket_event_limit: str = "40 per 10 seconds"
     customer_message_limit: str = "10 per 10 seconds"
     conversation_message_limit: str = "30/minute"
+    # Bot turns one gateway process takes on at once (answering or waiting for Rasa); past it a
+    # message is refused (`bot_busy`) before it is stored. One Rasa process answers about 8
+    # messages a second (docs/benchmarks.md): 100 is some 12 s of its work, within the 30 s a
+    # gateway waits for an answer. Raise it with the Rasa processes behind each gateway.
+    max_bot_backlog: int = Field(100, ge=1)
+    # A customer's message stored but not answered this long after (its gateway stopped in
+    # between) is answered by a gateway that looks (every RECOVERY_CHECK_SECONDS). Longer than
+    # a live gateway's longest turn: a Rasa timeout (30 s) on two replicas, and some.
+    recover_after_seconds: int = Field(90, ge=1)
     # Web origins allowed to open a Socket.IO connection, comma-separated ("*" for any): the
     # company's sites that embed the widget. Unset: the gateway's own origin only, or any
     # origin in development.
@@ -145,6 +183,19 @@ class HandoverSettings(BaseSettings):
         rule(value)  # ValueError names the rule it cannot read
         return value
 
+    @validator("rasa_url", "rasa_canary_url")
+    def _readable_rasa_urls(cls, value: str | None) -> str | None:
+        return None if value is None else ",".join(base_urls(value))
+
+    @validator("rasa_canary_url")
+    def _arms_apart(cls, value: str | None, values: dict[str, Any]) -> str | None:
+        if value is None or "rasa_url" not in values:  # rasa_url's own error says the rest
+            return value
+        shared = set(base_urls(value.lower())) & set(base_urls(values["rasa_url"].lower()))
+        if shared:
+            raise ValueError(f"{', '.join(sorted(shared))} serves both arms: list it once")
+        return value
+
     @validator("timezone")
     def _known_timezone(cls, value: str) -> str:
         try:
@@ -169,6 +220,14 @@ class HandoverSettings(BaseSettings):
                     f" {MIN_SECRET_LENGTH} characters (or SWITCHBOARD_ENVIRONMENT=development)"
                 )
         return values
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        return base_urls(self.rasa_url)
+
+    @property
+    def rasa_canary_urls(self) -> list[str] | None:
+        return None if self.rasa_canary_url is None else base_urls(self.rasa_canary_url)
 
     def socket_origins(self) -> str | list[str] | None:
         """python-socketio's `cors_allowed_origins`: None means the gateway's own origin."""

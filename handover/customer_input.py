@@ -12,6 +12,9 @@ from handover.state.checks import MAX_OFFERED, MAX_PAYLOAD_LENGTH
 # choose what the bot "understood"; these two reset the tracker (and the verification lock).
 NEVER_PASSED_ON = re.compile(r"/(restart|session_start)\b")
 REQUEST_HUMAN = "/request_human"  # the payload of the bot's own "talk to a person" button
+# The id a customer's client gives each message (`user_uttered`'s `message_id`): a UUID, or
+# any short id of these characters (it is stored, logged and compared, never shown as HTML).
+MESSAGE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 class Refused(ValueError):
@@ -29,6 +32,17 @@ class Refused(ValueError):
         if self.retry_after_seconds is not None:
             event["retry_after_seconds"] = self.retry_after_seconds
         return event
+
+
+def check_message_id(value: Any) -> str | None:
+    """The client's id of a message, or None when it gave none; Refused unless it is text of
+    1 to 64 letters, digits, `.`, `_`, `:` or `-`."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not MESSAGE_ID.fullmatch(value):
+        message = "message_id must be 1 to 64 letters, digits, '.', '_', ':' or '-'"
+        raise Refused("invalid_payload", message)
+    return value
 
 
 def check_command(said: str, offered: Iterable[str]) -> None:

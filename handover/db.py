@@ -81,15 +81,26 @@ def migrate(url: str) -> None:
 @contextmanager
 def scratch_schema(url: str, prefix: str) -> Iterator[str]:
     """A URL of the PostgreSQL server at `url` whose connections see only a new, empty schema
-    named `prefix` and a random suffix, dropped with its tables afterwards (tests, benchmark)."""
+    named `prefix` and a random suffix, dropped with its tables afterwards, when the connections
+    still open on it are ended (tests, benchmark)."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(url, future=True, poolclass=NullPool)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{name}"'))
     try:
-        scoped = make_url(url).update_query_dict({"options": f"-csearch_path={name}"})
+        # Named after the schema, so that connections a caller's pool left open end with it.
+        scoped = make_url(url).update_query_dict(
+            {"options": f"-csearch_path={name}", "application_name": name}
+        )
         yield scoped.render_as_string(hide_password=False)
     finally:
         with admin.begin() as connection:
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE application_name = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
             connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
         admin.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import asynccontextmanager, suppress
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.exceptions import HTTPException
 
-from connectors import build_backends
+from connectors import build_sync_backends as build_backends
 from connectors.crm import TicketRequest
 from connectors.settings import ConnectorSettings
 from handover import crud, watchers
@@ -52,6 +53,11 @@ from trainer.canary import CanaryGates
 from trainer.settings import TrainerSettings
 
 logger = logging.getLogger(__name__)
+# How often a gateway looks for customer messages a stopped gateway left unanswered.
+RECOVERY_CHECK_SECONDS = 15.0
+# How long a stopping gateway lets the bot's answers on their way finish (stored, they are read
+# on reconnect); those still waiting are answered after the restart.
+FINISH_TURNS_SECONDS = 10.0
 STATIC = Path(__file__).resolve().parent / "static"
 # Third-party browser code (the socket.io client) that `make install` fetches from npm.
 VENDOR = Path(__file__).resolve().parent.parent / "build" / "vendor"
@@ -169,7 +175,11 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
         watcher = asyncio.create_task(
             watchers.expire_long_waits(hub.lifecycle, max_wait_seconds=settings.max_wait_seconds)
         )
-        tasks = [watcher]
+        unanswered = partial(
+            hub.answer_unanswered, older_than_seconds=settings.recover_after_seconds
+        )
+        recovery = watchers.answer_unanswered(unanswered, every_seconds=RECOVERY_CHECK_SECONDS)
+        tasks = [watcher, asyncio.create_task(recovery)]
         if isinstance(hub.rasa, BotRouter):  # two Rasa servers: the canary is watched here
             gates = CanaryGates.from_settings(trainer_settings)
             every = trainer_settings.canary_check_seconds
@@ -189,6 +199,7 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
+        await hub.finish_turns(FINISH_TURNS_SECONDS)
         await hub.presence.stop()
         await hub.rasa.close()
 

@@ -61,6 +61,7 @@ EventKind = Literal[
 ]  # fmt: skip
 EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
 MAX_NOTE_LENGTH = 1000
+MAX_CLIENT_MESSAGE_ID = 64  # a UUID's 36 characters, with room for other clients' ids
 # Agents' labels on a conversation: short lowercase slugs ("billing-dispute"), a few each.
 LABEL_PATTERN = r"^[a-z0-9][a-z0-9-]{0,31}$"
 MAX_LABELS = 10
@@ -206,6 +207,15 @@ class Message(Base):
     __table_args__ = (
         _one_of("sender", SENDERS),
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+        # The gateways' look for unanswered messages reads the last hour only.
+        Index("ix_messages_created_at", "created_at"),
+        # A customer's message id is theirs within their conversation only.
+        Index(
+            "uq_messages_conversation_id_client_message_id",
+            "conversation_id",
+            "client_message_id",
+            unique=True,
+        ),
     )
 
     id = Column(Integer, primary_key=True, autoincrement=True)
@@ -215,6 +225,12 @@ class Message(Base):
     agent_username = Column(String(64))
     intent = Column(String(128))
     confidence = Column(Float)
+    # The id the customer's widget gave the message (`user_uttered`'s `message_id`): a message
+    # sent again with it is recognised, never stored or answered twice. None from the others.
+    client_message_id = Column(String(MAX_CLIENT_MESSAGE_ID))
+    # A customer's message the bot has answered (or that a gateway took on again after a
+    # restart: `handover.recovery`); None while the answer may still be on its way.
+    answered_at = Column(UtcDateTime)
     created_at = Column(UtcDateTime, nullable=False, default=utcnow)
 
 

@@ -1,7 +1,13 @@
 """Async client of the Rasa server: its REST channel and the tracker API.
 
 Every failure (no answer in time, connection refused, an error status, a body that is not
-JSON) is `RasaUnavailable`, so callers handle one exception.
+JSON) is `RasaUnavailable`, so callers handle one exception. Two kinds of it tell a caller with
+other servers to try (`handover.rasa_pool`) whether the server may have acted on the request:
+
+- `RasaUnavailable`: an error status or a body that is not JSON; the server answered.
+  - `RasaUnreachable`: the request never reached the server (connection refused, no connection
+    within `CONNECT_TIMEOUT`): it surely did nothing.
+  - `RasaNoAnswer`: sent, but no answer (timeout, connection dropped): it may have acted.
 """
 
 from __future__ import annotations
@@ -20,8 +26,21 @@ from handover.texts import LANGUAGES
 INPUT_CHANNEL = "socketio"
 
 
+# Seconds to open a connection: a server that takes longer is treated as unreachable (on a
+# network, a dead host's connection attempt hangs rather than being refused).
+CONNECT_TIMEOUT = 3.0
+
+
 class RasaUnavailable(Exception):
     """Rasa did not answer, or answered with an error."""
+
+
+class RasaUnreachable(RasaUnavailable):
+    """The request never reached Rasa: it surely did nothing."""
+
+
+class RasaNoAnswer(RasaUnavailable):
+    """The request was sent but no answer came: Rasa may have acted on it."""
 
 
 class BotClient(Protocol):
@@ -29,7 +48,12 @@ class BotClient(Protocol):
     (`handover.bot_router.BotRouter`)."""
 
     async def send(
-        self, conversation_id: str, text: str, *, language: str | None = None
+        self,
+        conversation_id: str,
+        text: str,
+        *,
+        language: str | None = None,
+        message_id: str | None = None,
     ) -> list[dict[str, Any]]: ...
 
     async def trigger_intent(self, conversation_id: str, intent: str) -> list[dict[str, Any]]: ...
@@ -43,6 +67,12 @@ class BotClient(Protocol):
     async def close(self) -> None: ...
 
 
+class BotServer(BotClient, Protocol):
+    """One arm of the bot: a Rasa server, or its replicas (`handover.rasa_pool.RasaPool`)."""
+
+    async def model_file(self) -> str | None: ...
+
+
 class RasaClient:
     """Talks to one Rasa server; every call has a timeout.
 
@@ -53,14 +83,20 @@ class RasaClient:
     def __init__(self, base_url: str, *, token: str, timeout: float) -> None:
         self._base = base_url.rstrip("/")
         self._token = token
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(CONNECT_TIMEOUT, timeout))
         self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def base_url(self) -> str:
+        return self._base
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
+        answered = False  # whether Rasa's status line came: then it acted on the request
         try:
             async with self._session.request(method, self._base + path, **kwargs) as answer:
+                answered = True
                 answer.raise_for_status()
                 return await answer.json(content_type=None)
         # aiohttp raises asyncio.TimeoutError, which is not the builtin TimeoutError before 3.11.
@@ -68,27 +104,38 @@ class RasaClient:
             # Not the error's text: it can quote the URL, whose query holds the token.
             status = getattr(error, "status", None)
             reason = f"HTTP {status}" if status else type(error).__name__
-            raise RasaUnavailable(f"{method} {path}: {reason}") from error
+            raise _kind(error, answered)(f"{method} {path}: {reason}") from error
 
     async def _api(self, method: str, path: str, **kwargs: Any) -> Any:
         """A call to Rasa's HTTP API, with the token."""
         return await self._request(method, path, params={"token": self._token}, **kwargs)
 
     async def send(
-        self, conversation_id: str, text: str, *, language: str | None = None
+        self,
+        conversation_id: str,
+        text: str,
+        *,
+        language: str | None = None,
+        message_id: str | None = None,
     ) -> list[dict[str, Any]]:
         """A customer message through the REST channel; the bot's answers.
 
         `language` is the one the customer's widget stated: Rasa puts the body's `metadata`
         on the message, where the bot's language decision reads it (actions/language.py).
+        `message_id`, the customer's client's, goes there too: Rasa 3.6's REST channel takes
+        no message id of its own, and the metadata of the tracker's `user` event is how one
+        of its events is matched with the stored message (sent twice after a restart).
         """
         body: dict[str, Any] = {
             "sender": conversation_id,
             "message": text,
             "input_channel": INPUT_CHANNEL,
         }
-        if language in LANGUAGES:
-            body["metadata"] = {"language": language}
+        metadata = {"language": language} if language in LANGUAGES else {}
+        if message_id is not None:
+            metadata["message_id"] = message_id
+        if metadata:
+            body["metadata"] = metadata
         return await self._request("POST", "/webhooks/rest/webhook", json=body) or []
 
     async def trigger_intent(self, conversation_id: str, intent: str) -> list[dict[str, Any]]:
@@ -122,15 +169,33 @@ class RasaClient:
         """The file name of the model the server holds (from a model server: the name it was
         served under), or None when it is down or has none."""
         try:
-            status = await self._api("GET", "/status")
+            return await self.status_model()
         except RasaUnavailable:
             return None
+
+    async def status_model(self) -> str | None:
+        """`model_file`, raising `RasaUnavailable` when the server does not answer."""
+        status = await self._api("GET", "/status")
         name = status.get("model_file") if isinstance(status, dict) else None
         return name if isinstance(name, str) and name else None
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+def _kind(error: BaseException, answered: bool) -> type[RasaUnavailable]:
+    """Which `RasaUnavailable` an aiohttp failure is (see the module's docstring)."""
+    if answered:
+        return RasaUnavailable
+    if isinstance(error, aiohttp.ClientConnectorError):  # refused, no route, unknown host
+        return RasaUnreachable
+    # aiohttp 3.9 has one class for a connect and a read timeout: its text tells them apart.
+    if isinstance(error, aiohttp.ServerTimeoutError) and str(error).startswith(
+        "Connection timeout"
+    ):
+        return RasaUnreachable
+    return RasaNoAnswer
 
 
 def bot_language(context: dict[str, Any]) -> str | None:

@@ -12,18 +12,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from contextlib import suppress
+from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any
+from datetime import datetime, timedelta, timezone
+from typing import Any, Literal
 
 import socketio
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from handover import crud
 from handover.config import HandoverSettings
 from handover.crud.runner import Database
-from handover.customer_input import REQUEST_HUMAN, check_command, quick_replies
+from handover.customer_input import REQUEST_HUMAN, Refused, check_command, quick_replies
 from handover.lifecycle import (
     AgentLike,
     ConversationEnded,
@@ -36,13 +37,14 @@ from handover.lifecycle import (
     State,
     TransitionRefused,
 )
-from handover.models import SKILLS
+from handover.models import SKILLS, Message, utcnow
 from handover.rasa import BotClient, RasaUnavailable, bot_language, to_socketio
 from handover.ratelimit import RateLimiter
 from handover.sockets.notify import Notifier
 from handover.sockets.outbox import Outbox
 from handover.state import Owner, StateStore
 from handover.texts import LANGUAGES, WITHOUT_THE_BOT, line
+from handover.turns import Backlog
 from handover.views import message_view
 from handover.watchers import Presence, TicketDesk, TicketOpener
 from reporting.recorder import Recorder
@@ -53,6 +55,30 @@ HANDBACK_INTENT = "handback"
 # Messages of one conversation wait for the one before (its Rasa answer) in this process: past
 # this many, more are refused instead of queueing minutes of work behind a flood.
 MAX_WAITING_MESSAGES = 3
+# Unanswered customer messages older than this are left alone: an answer hours late would not
+# fit the conversation any more.
+RECOVER_WITHIN = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A customer's message the gateway has stored: now (`accepted`), or before under the same
+    client message id (`duplicate`); `id` is the stored message's."""
+
+    status: Literal["accepted", "duplicate"]
+    id: int
+
+    @property
+    def ack(self) -> dict[str, Any]:
+        """The acknowledgement of `user_uttered`."""
+        return {"status": self.status, "id": self.id}
+
+
+def _settled(stored: asyncio.Future[Accepted] | None, accepted: Accepted) -> Accepted:
+    """Tell the waiting socket, if any, that the message is stored."""
+    if stored is not None and not stored.done():
+        stored.set_result(accepted)
+    return accepted
 
 
 @dataclass
@@ -75,9 +101,14 @@ class Hub:
     presence: Presence = field(init=False)
     tickets: TicketDesk = field(init=False)
     recorder: Recorder = field(init=False)
+    backlog: Backlog = field(init=False)
+    # Customers' turns answered after their message was acknowledged (kept from the garbage
+    # collector until done).
+    _turns: set[asyncio.Task[Accepted]] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
         self.db = Database(self.sessions)
+        self.backlog = Backlog(self.settings.max_bot_backlog)
         self.outbox = Outbox(self.sio, self.db, self.store, self.settings.average_handle_seconds)
         self.lifecycle = Lifecycle(self.store, self.db, self.bus)
         self.presence = Presence(self.lifecycle, grace_seconds=self.settings.agent_grace_seconds)
@@ -102,38 +133,169 @@ class Hub:
             fields["customer_id"] = customer_id
         await self.db(crud.upsert_conversation, conversation_id=conversation_id, **fields)
 
-    async def customer_message(self, conversation_id: str, text: str) -> None:
+    async def customer_message(
+        self,
+        conversation_id: str,
+        text: str,
+        *,
+        message_id: str | None = None,
+        stored: asyncio.Future[Accepted] | None = None,
+    ) -> Accepted:
         """Store the message; the bot answers only while it owns the conversation. After a
-        close, the message reopens the conversation with the bot.
+        close, the message reopens the conversation with the bot. Returns once it is answered;
+        `stored`, if given, learns the outcome as soon as the message is stored.
+
+        A `message_id` (the client's) that the conversation has already is a message sent
+        again: `duplicate`, neither stored nor answered again.
 
         Raises Refused, with nothing stored, for Rasa's intent syntax other than a quick reply
-        the bot just offered, and when MAX_WAITING_MESSAGES of this conversation wait already.
+        the bot just offered, when MAX_WAITING_MESSAGES of this conversation wait already, and
+        (`bot_busy`) when this process is answering as many bot turns as its backlog allows.
         """
         async with self.outbox.turns.take(conversation_id, limit=MAX_WAITING_MESSAGES):
-            if text.strip().startswith("/"):  # the store is asked only about commands
-                check_command(text.strip(), await self.store.offered(conversation_id))
-            await self.lifecycle.customer_wrote(conversation_id)
-            stored = await self.db(
-                crud.add_message, conversation_id=conversation_id, sender="user", text=text
+            known = message_id and await self.db(
+                crud.find_customer_message,
+                conversation_id=conversation_id,
+                client_message_id=message_id,
             )
-            owner = await self.store.get(conversation_id)
-            if owner.state in (Owner.QUEUED, Owner.ASSIGNED):
-                # Agents see what was stored: the redacted text, never the raw secret.
-                event = {
-                    "conversation_id": conversation_id,
-                    "id": stored.id,  # the console matches it with the stored transcript
-                    "text": stored.text,
-                    "at": time.time(),
-                }
-                await self.outbox.to_agents("customer_message", event, agent=owner.agent)
-                return
+            if isinstance(known, Message):  # first: an ended conversation must not reopen
+                return _settled(stored, Accepted("duplicate", known.id))
+            with await self._bot_place(conversation_id):
+                if text.strip().startswith("/"):  # the store is asked only about commands
+                    check_command(text.strip(), await self.store.offered(conversation_id))
+                await self.lifecycle.customer_wrote(conversation_id)
+                message, accepted = await self._store(conversation_id, text, message_id)
+                _settled(stored, accepted)
+                if accepted.status == "accepted":
+                    await self._answer(conversation_id, text, message)
+                    await self.db(crud.mark_answered, message_id=message.id, at=utcnow())
+                return accepted
+
+    async def answer_unanswered(
+        self, *, older_than_seconds: float, conversation_id: str | None = None
+    ) -> int:
+        """Answer the customer messages a gateway stored but never answered (it stopped between
+        the two), each once whichever gateway looks: those stored between RECOVER_WITHIN and
+        `older_than_seconds` ago (a live gateway has answered or apologised by then), in
+        conversations the bot owns and where nothing followed them. Returns how many.
+
+        Rasa gets the stored text, redacted (the raw one was never kept), with the client's
+        message id: its tracker may hold the first attempt too, with the same id.
+        """
+        now = utcnow()
+        found = await self.db(
+            crud.unanswered_messages,
+            stored_after=now - RECOVER_WITHIN,
+            stored_before=now - timedelta(seconds=older_than_seconds),
+            conversation_id=conversation_id,
+        )
+        answered = 0
+        for message in found:
+            if not await self.db(crud.claim_unanswered, message_id=message.id, at=now):
+                continue  # another gateway took it on
+            cid = message.conversation_id
             try:
-                widget = await self.outbox.stated_language(conversation_id)
-                replies = await self.rasa.send(conversation_id, text, language=widget)
-            except (RasaUnavailable, asyncio.TimeoutError) as error:
-                logger.error("Rasa did not answer for %s: %r", conversation_id, error)
-                replies = await self._without_the_bot(conversation_id, text.strip())
-            await self.bot_says(conversation_id, replies)
+                async with self.outbox.turns.take(cid):
+                    if (await self.store.get(cid)).state != Owner.BOT:
+                        continue  # a person has it now: theirs to answer
+                    with self.backlog.admit():
+                        logger.warning("answering message %s of %s after all", message.id, cid)
+                        await self._answer(cid, message.text, message)
+            except Refused:  # no room for the bot now: the next look takes it
+                await self.db(crud.release_claim, message_id=message.id)
+                break
+            answered += 1
+        return answered
+
+    async def accept_customer_message(
+        self, conversation_id: str, text: str, *, message_id: str | None = None
+    ) -> Accepted:
+        """`customer_message`, returning as soon as the message is stored (what the customer's
+        socket acknowledges); the answer follows in a task of the hub's."""
+        stored: asyncio.Future[Accepted] = asyncio.get_running_loop().create_future()
+        turn = asyncio.create_task(
+            self.customer_message(conversation_id, text, message_id=message_id, stored=stored)
+        )
+        self._turns.add(turn)
+
+        def finished(task: asyncio.Task[Accepted]) -> None:
+            self._turns.discard(task)
+            failure = None if task.cancelled() else task.exception()
+            if failure is not None and stored.done():  # else the caller raises it
+                logger.error("answering %s failed", conversation_id, exc_info=failure)
+
+        turn.add_done_callback(finished)
+        await asyncio.wait({stored, turn}, return_when=asyncio.FIRST_COMPLETED)
+        return stored.result() if stored.done() else turn.result()
+
+    async def finish_turns(self, seconds: float) -> int:
+        """Wait up to `seconds` for the answers on their way (a gateway stopping); returns how
+        many are still unfinished (`answer_unanswered` takes them on after the restart)."""
+        if not self._turns:
+            return 0
+        _, unfinished = await asyncio.wait(set(self._turns), timeout=seconds)
+        return len(unfinished)
+
+    async def _store(
+        self, conversation_id: str, text: str, message_id: str | None
+    ) -> tuple[Message, Accepted]:
+        """Store the customer's message; another gateway process may have stored the same
+        message id a moment before (the unique index says so): then that one is the message."""
+        try:
+            message = await self.db(
+                crud.add_message,
+                conversation_id=conversation_id,
+                sender="user",
+                text=text,
+                client_message_id=message_id,
+            )
+        except IntegrityError:
+            if message_id is None:
+                raise
+            known = await self.db(
+                crud.find_customer_message,
+                conversation_id=conversation_id,
+                client_message_id=message_id,
+            )
+            if known is None:
+                raise
+            return known, Accepted("duplicate", known.id)
+        return message, Accepted("accepted", message.id)
+
+    async def _bot_place(self, conversation_id: str) -> AbstractContextManager[None]:
+        """A place in this process's bot backlog while the bot owns the conversation (Refused
+        when none is free); nothing to hold while a person has it.
+
+        Taken once the conversation's turn has come: nothing is awaited before the turn's
+        lock, which keeps a customer's events in the order they came.
+        """
+        owner = await self.store.get(conversation_id)
+        if owner.state in (Owner.QUEUED, Owner.ASSIGNED):
+            return nullcontext()
+        return self.backlog.admit()
+
+    async def _answer(self, conversation_id: str, text: str, stored: Message) -> None:
+        """Pass the stored message to the agent who has the conversation, or to the bot."""
+        owner = await self.store.get(conversation_id)
+        if owner.state in (Owner.QUEUED, Owner.ASSIGNED):
+            # Agents see what was stored: the redacted text, never the raw secret.
+            event = {
+                "conversation_id": conversation_id,
+                "id": stored.id,  # the console matches it with the stored transcript
+                "text": stored.text,
+                "at": time.time(),
+            }
+            await self.outbox.to_agents("customer_message", event, agent=owner.agent)
+            return
+        try:
+            widget = await self.outbox.stated_language(conversation_id)
+            replies = await self.rasa.send(
+                conversation_id, text, language=widget, message_id=stored.client_message_id
+            )
+        except (RasaUnavailable, asyncio.TimeoutError) as error:
+            logger.error("Rasa did not answer for %s: %r", conversation_id, error)
+            replies = await self._without_the_bot(conversation_id, text.strip())
+        await self.bot_says(conversation_id, replies)
 
     async def end_chat(self, conversation_id: str) -> ConversationEnded:
         """The customer ends the chat, after the bot's answer to their last message."""
@@ -173,9 +335,10 @@ class Hub:
             await self.outbox.to_customer(conversation_id, "bot_uttered", payload)
 
     async def history(self, conversation_id: str) -> list[dict[str, Any]]:
-        """The conversation so far, for a customer who reloads or reconnects."""
+        """The conversation so far, for a customer who reloads or reconnects; each customer
+        message with the id their widget gave it (`message_id`), to match what it has pending."""
         messages = [
-            message_view(m)
+            message_view(m) | {"message_id": m.client_message_id}
             for m in await self.db(crud.list_messages, conversation_id=conversation_id)
         ]
         names: dict[str, str] = {}

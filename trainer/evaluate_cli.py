@@ -24,7 +24,6 @@ from trainer.evaluation import (
     Evaluation,
     EvaluationError,
     SetScore,
-    default_sets,
     evaluate_model,
 )
 from trainer.gates import Verdict, compare
@@ -71,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     except ValidationError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    sets = args.sets or default_sets(settings.regression_file)
+    sets = args.sets or settings.sets()
     problem = _argument_problem(args.model, args.against, sets)
     if problem:
         print(f"error: {problem}", file=sys.stderr)

@@ -125,6 +125,17 @@ def default_sets(regression: Path = DEFAULT_REGRESSION) -> list[EvalSet]:
     return [s for s in candidates if s.name in required or s.path.is_file()]
 
 
+def configured_sets(named: Mapping[str, Path] | None, regression: Path) -> list[EvalSet]:
+    """The sets a settings' `evaluation_sets` names, plus the regression set once there;
+    `default_sets` when it names none."""
+    if not named:
+        return default_sets(regression)
+    sets = [EvalSet(name, Path(path)) for name, path in named.items()]
+    if REGRESSION not in named and regression.is_file():
+        sets.append(EvalSet(REGRESSION, regression))
+    return sets
+
+
 def read_set(path: Path) -> list[Labelled]:
     """The labelled lines of a set; empty lines are skipped, anything malformed is an error."""
     try:

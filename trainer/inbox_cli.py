@@ -25,6 +25,7 @@ from handover.db import make_engine, session_factory
 from reporting.kpis_contacts import Scope
 from reporting.reports import GROUP_VALUES
 from reporting.settings import ReportingSettings
+from trainer.cli_args import whole_number
 from trainer.inbox import Inbox, InboxGroup, load_inbox
 from trainer.inbox_sources import SOURCES
 from trainer.labels import INTENT_NAME
@@ -33,14 +34,7 @@ MAX_DAYS = 366
 SHOWN_CHARACTERS = 160  # of a text, in the table; --json gives them whole
 
 
-def _days(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 1 <= value <= MAX_DAYS:
-        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_DAYS}")
-    return value
+_days = whole_number(1, MAX_DAYS)
 
 
 def _intent(text: str) -> str:

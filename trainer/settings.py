@@ -5,12 +5,14 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseSettings, Field
 
+from trainer.evaluation import EvalSet, configured_sets
 from trainer.gates import Gates
 
 ROOT = Path(__file__).resolve().parents[1]  # the repository: config, domain, data, nlu/
@@ -30,6 +32,9 @@ class TrainerSettings(BaseSettings):
     domain: Path = ROOT / "domain.yml"
     data_dir: Path = ROOT / "data"
     regression_file: Path = ROOT / "data" / "regression.jsonl"
+    # The sets models are scored on, as JSON {"name": "path"}; unset: the dev sets (when
+    # ../shared/eval is there) and the hold-outs. The regression set is always added.
+    evaluation_sets: dict[str, Path] | None = None
     # The `rasa` command that trains: the one installed beside this Python.
     rasa: Path = Path(sys.executable).parent / "rasa"
     # `rasa train` is stopped (and its job failed) after this long; on the RQ queue, the whole
@@ -57,6 +62,10 @@ class TrainerSettings(BaseSettings):
     class Config:
         env_prefix = "TRAINER_"
 
+    def sets(self) -> list[EvalSet]:
+        """The evaluation sets (`evaluation_sets`, then the regression set)."""
+        return configured_sets(self.evaluation_sets, self.regression_file)
+
     def gates(self) -> Gates:
         """The evaluation gates these settings set."""
         return Gates(
@@ -71,6 +80,8 @@ class TrainerSettings(BaseSettings):
         env: dict[str, str] = {}
         for name, field in self.__fields__.items():
             value = getattr(self, name)
+            if isinstance(value, dict):  # pydantic reads complex settings as JSON
+                value = json.dumps({key: str(each) for key, each in value.items()})
             if value is not None:
                 env[_env_name(field.field_info.extra["env_names"])] = str(value)
         return env

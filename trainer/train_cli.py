@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from handover.db import make_engine, session_factory, session_scope
 from trainer import jobs, rasa_train, registry, worker
+from trainer.cli_args import whole_number
 from trainer.jobs import Job, JobBusy, JobError, TrainOptions
 from trainer.registry import ModelRecord
 from trainer.settings import TrainerSettings
@@ -36,14 +37,7 @@ POLL_SECONDS = 2.0
 MAX_LIMIT = 1000
 
 
-def _limit(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 1 <= value <= MAX_LIMIT:
-        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_LIMIT}")
-    return value
+_limit = whole_number(1, MAX_LIMIT)
 
 
 def add_parser(commands: Any) -> None:

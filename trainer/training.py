@@ -29,7 +29,7 @@ from handover.db import make_engine, session_factory, session_scope
 from handover.models import utcnow
 from trainer import jobs, rasa_train, registry
 from trainer.audit import record as audit_record
-from trainer.evaluation import EvalSet, Evaluation, default_sets, evaluate_model
+from trainer.evaluation import EvalSet, Evaluation, evaluate_model
 from trainer.gates import Verdict, compare
 from trainer.jobs import Job
 from trainer.registry import ModelRecord
@@ -61,7 +61,7 @@ def _judge(candidate: Evaluation, live: Evaluation | None, settings: TrainerSett
 class Steps:
     """What a job calls besides `rasa train`; tests give stand-ins."""
 
-    evaluation_sets: Callable[[Path], Sequence[EvalSet]] = default_sets
+    evaluation_sets: Callable[[TrainerSettings], Sequence[EvalSet]] = TrainerSettings.sets
     # Loads the model in this process: TensorFlow's memory goes with the job's process.
     evaluate: Callable[[Path, Sequence[EvalSet]], Evaluation] = evaluate_model
     judge: Callable[[Evaluation, Evaluation | None, TrainerSettings], Verdict] = _judge
@@ -135,7 +135,7 @@ class _Run:
             timeout=settings.job_timeout_seconds,
         )
         self._set_progress(job.id, "evaluating", EVALUATING)
-        sets = steps.evaluation_sets(settings.regression_file)
+        sets = steps.evaluation_sets(settings)
         keys = registry.sets_sha256((each.name, each.path) for each in sets)
         evaluation = steps.evaluate(candidate, sets)
         self._set_progress(job.id, "evaluating", CANDIDATE_EVALUATED)

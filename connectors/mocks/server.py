@@ -12,7 +12,7 @@ import requests
 import uvicorn
 from fastapi import FastAPI
 
-from connectors import Backends, build_backends
+from connectors import Backends, SyncBackends, build_backends, build_sync_backends
 from connectors.mocks import billing, crm, identity, network, orders
 from connectors.mocks.faults import FaultMode
 from connectors.mocks.seed import Dataset
@@ -72,9 +72,13 @@ class RunningMocks:
         return getattr(self.settings, f"{system}_url")
 
     def backends(self, timeout: float | None = None) -> Backends:
-        """Clients of the running mocks, optionally with another timeout."""
+        """Async clients of the running mocks, optionally with another timeout."""
         timeout = timeout or self.settings.timeout_seconds
         return build_backends(self.settings.copy(update={"timeout_seconds": timeout}))
+
+    def sync_backends(self) -> SyncBackends:
+        """Blocking clients of the running mocks (the gateway's and privacy's)."""
+        return build_sync_backends(self.settings)
 
     @contextlib.contextmanager
     def fault(self, system: str, mode: FaultMode, delay_seconds: float = 0) -> Iterator[None]:

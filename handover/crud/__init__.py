@@ -19,6 +19,12 @@ from handover.crud.agents import (
     sign_out,
     touch_agent_session,
 )
+from handover.crud.answers import (
+    claim_unanswered,
+    mark_answered,
+    release_claim,
+    unanswered_messages,
+)
 from handover.crud.base import AgentExistsError, NotFoundError, StateChangedError
 from handover.crud.conversations import (
     FRESH_CONTACT,
@@ -28,6 +34,7 @@ from handover.crud.conversations import (
     conversations_by_id,
     end_handover,
     ensure_conversation,
+    find_customer_message,
     get_conversation,
     latest_customer_messages,
     list_messages,
@@ -71,6 +78,7 @@ __all__ = [
     "agent_skills",
     "authenticate",
     "check_labels",
+    "claim_unanswered",
     "closed_by",
     "conversations_by_id",
     "create_agent",
@@ -78,6 +86,7 @@ __all__ = [
     "end_handover",
     "ensure_conversation",
     "ensure_episode",
+    "find_customer_message",
     "gateway_history",
     "get_agent",
     "get_conversation",
@@ -94,16 +103,19 @@ __all__ = [
     "list_past_conversations",
     "list_unfinished_conversations",
     "live_session_agent",
+    "mark_answered",
     "move_conversation",
     "open_agent_session",
     "open_episode",
     "open_handover",
     "rate_episode",
+    "release_claim",
     "revoke_agent_session",
     "set_agent_status",
     "set_labels",
     "sign_in",
     "sign_out",
     "touch_agent_session",
+    "unanswered_messages",
     "upsert_conversation",
 ]

@@ -133,10 +133,13 @@ def add_message(
     agent_username: str | None = None,
     intent: str | None = None,
     confidence: float | None = None,
+    client_message_id: str | None = None,
 ) -> Message:
     """Append a message, creating the conversation (owned by the bot) if it is new.
 
     The text is stored redacted (`privacy.redaction`): every writer of messages passes here.
+    A `client_message_id` the conversation has already raises IntegrityError (see
+    `find_customer_message`).
     """
     one_of("sender", sender, SENDERS)
     if len(text) > MAX_MESSAGE_LENGTH:
@@ -156,8 +159,20 @@ def add_message(
         agent_username=agent_username,
         intent=intent,
         confidence=confidence,
+        client_message_id=client_message_id,
     )
     return save(session, message)
+
+
+def find_customer_message(
+    session: Session, *, conversation_id: str, client_message_id: str
+) -> Message | None:
+    """The customer's message of this conversation stored under the id their widget gave it."""
+    query = select(Message).where(
+        Message.conversation_id == conversation_id,
+        Message.client_message_id == client_message_id,
+    )
+    return session.execute(query).scalar_one_or_none()
 
 
 def list_messages(

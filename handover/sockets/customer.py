@@ -9,6 +9,9 @@ Socket.IO connect `auth` payload. Every other event needs a socket bound this wa
 that conversation whatever `session_id` it names. A host
 site may vouch for its signed-in customer with `customer_id` and `customer_hash`.
 
+`user_uttered` may carry the client's `message_id` (or `customData.message_id`): a message sent
+again with it is acknowledged as a duplicate, not stored or answered twice.
+
 Beyond Rasa's protocol: `end_chat` ends the conversation (answered, to every socket of the
 conversation, with `handover_status {state: "closed", outcome}`), after which `satisfaction
 {score}` rates it; a message written after that reopens it with the bot.
@@ -19,7 +22,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from handover.customer_input import Refused
+from handover.customer_input import Refused, check_message_id
 from handover.ids import is_session_id
 from handover.service import MAX_MESSAGE_CHARS, Hub
 from handover.sockets.base import GuardedNamespace
@@ -67,13 +70,16 @@ class CustomerNamespace(GuardedNamespace):
         await self.emit("session_confirm", confirm, to=sid)
         await self.emit("handover_status", await self.hub.outbox.status(session_id), to=sid)
 
-    async def on_user_uttered(self, sid: str, data: Any = None) -> None:
+    async def on_user_uttered(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """Acknowledged once the message is stored, before the bot's answer: `{"status":
+        "accepted" | "duplicate", "id"}` (`duplicate`: its `message_id` was stored before)."""
         session_id = await self._session_of(sid, data)
         message = data.get("message") if isinstance(data, dict) else None
         if not isinstance(message, str) or not message.strip():
             raise Refused("invalid_payload", "message must be a non-empty string")
         if len(message) > MAX_MESSAGE_CHARS:
             raise Refused("invalid_payload", f"message is longer than {MAX_MESSAGE_CHARS} chars")
+        message_id = check_message_id(_field(data, "message_id"))
         settings = self.hub.settings
         limits = (
             (settings.customer_message_limit, "socket", sid),
@@ -82,9 +88,12 @@ class CustomerNamespace(GuardedNamespace):
         for limit, kind, key in limits:
             verdict = await self.hub.limiter.hit(limit, "customer-message", kind, key)
             if not verdict.allowed:
-                message = f"too many messages from this {kind}, please wait"
-                raise Refused("rate_limited", message, verdict.retry_after_seconds)
-        await self.hub.customer_message(session_id, message)
+                said = f"too many messages from this {kind}, please wait"
+                raise Refused("rate_limited", said, verdict.retry_after_seconds)
+        accepted = await self.hub.accept_customer_message(
+            session_id, message, message_id=message_id
+        )
+        return accepted.ack
 
     async def on_history_request(self, sid: str, data: Any = None) -> None:
         session_id = await self._session_of(sid, data)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from handover.state.base import Owner, Ownership, StateStore, serving_key, serving_score
 from handover.state.checks import MAX_ID_LENGTH
@@ -23,6 +26,7 @@ __all__ = [
 
 # Seconds to connect to, and to wait for an answer from, Redis: a stuck server fails the request.
 REDIS_TIMEOUT = 5.0
+REDIS_RETRIES = 3
 
 
 def make_store(redis_url: str | None, *, namespace: str = "handover") -> StateStore:
@@ -34,5 +38,9 @@ def make_store(redis_url: str | None, *, namespace: str = "handover") -> StateSt
         decode_responses=True,
         socket_timeout=REDIS_TIMEOUT,
         socket_connect_timeout=REDIS_TIMEOUT,
+        # A restarted Redis leaves every pooled connection dead: without retries each one
+        # fails a customer's message once. Retried on a new connection, after a short wait.
+        retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), REDIS_RETRIES),
+        retry_on_error=[RedisConnectionError],
     )
     return RedisStateStore(client, namespace)

@@ -35,8 +35,10 @@
           newChat: "Start a new chat",
           notice: "Answers come from our virtual assistant; a person from our team can take over whenever you ask.",
           privacy: "How we use your personal data",
+          unsent: "Not sent yet",
           errors: { rate_limited: "You're sending messages too quickly. Please wait {wait}.",
                     busy: "Please wait for the answer to your previous messages.",
+                    bot_busy: "Our assistant is very busy right now. Your message will be sent again in {wait}.",
                     command_refused: "Messages can't start with “/”.",
                     not_allowed: "This conversation has already ended.",
                     conflict: "The conversation changed at that very moment. Please try again.",
@@ -62,8 +64,10 @@
           newChat: "Nouvelle discussion",
           notice: "Notre assistant virtuel vous répond ; une personne de notre équipe peut prendre le relais dès que vous le demandez.",
           privacy: "Comment nous utilisons vos données personnelles",
+          unsent: "Pas encore envoyé",
           errors: { rate_limited: "Vous envoyez des messages trop vite. Merci de patienter {wait}.",
                     busy: "Merci d'attendre la réponse à vos messages précédents.",
+                    bot_busy: "Notre assistant est très sollicité en ce moment. Votre message sera renvoyé dans {wait}.",
                     command_refused: "Un message ne peut pas commencer par « / ».",
                     not_allowed: "Cette discussion est déjà terminée.",
                     conflict: "La discussion a changé au même moment. Merci de réessayer.",
@@ -209,6 +213,7 @@
     log.appendChild(item);
     if (rating && !rated) log.appendChild(rating);  // the question stays last, below the close
     toNewest();
+    return item;
   }
   function whoIs(sender, name) {
     if (sender === "user") return STRINGS.you;
@@ -249,21 +254,64 @@
   var state = "bot";
   var settled = false;  // a status has said where the conversation stands
   var joined = false;  // the gateway confirmed this connection's session
-  // Messages the gateway has not acknowledged yet. They wait while the connection is down; after
-  // the gateway confirms the session again, the log is rebuilt from the stored history and those
-  // not stored yet are sent.
-  var pending = [];
+  // Messages the gateway has not acknowledged yet, each with an id made here: sent again with
+  // the same id, a message the gateway stored already is acknowledged as a duplicate, never
+  // stored or answered twice. They wait while the connection is down, and are kept in
+  // localStorage through a reload; once the gateway confirms the session again, the log is
+  // rebuilt from the stored history and those it does not hold are sent again.
+  var pendingKey = "nimbus-chat-pending";
+  var pending = loadPending();
+  function loadPending() {
+    try {
+      var kept = JSON.parse(window.localStorage.getItem(pendingKey) || "[]");
+      return Array.isArray(kept) ? kept.filter(function (e) { return e && typeof e.id === "string" && typeof e.sent === "string"; })
+        .map(function (e) { return { id: e.id, sent: e.sent, text: typeof e.text === "string" ? e.text : e.sent }; }) : [];
+    } catch (e) { return []; }
+  }
+  function keepPending(entries) {
+    pending = entries;
+    var kept = entries.map(function (e) { return { id: e.id, sent: e.sent, text: e.text }; });
+    try { window.localStorage.setItem(pendingKey, JSON.stringify(kept)); } catch (e) { /* kept in memory only */ }
+  }
+  function newId() {
+    if (window.crypto.randomUUID) return window.crypto.randomUUID();
+    var bytes = window.crypto.getRandomValues(new Uint8Array(16));  // pages served over http
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
+  // Refusals that mean "later" (nothing was stored): the message stays pending, marked as not
+  // sent, and goes again after the wait the gateway gives, stretched by up to half at random so
+  // that customers refused together do not all come back together. Other refusals are final.
+  var LATER = { bot_busy: true, busy: true, rate_limited: true };
   function transmit(entry) {
-    socket.emit("user_uttered", { message: entry.sent, session_id: sessionId }, function () {
-      pending = pending.filter(function (other) { return other !== entry; });
+    window.clearTimeout(entry.timer);
+    var message = { message: entry.sent, message_id: entry.id, session_id: sessionId };
+    socket.emit("user_uttered", message, function (answer) {
+      if (answer && LATER[answer.code]) { later(entry, answer.retry_after_seconds); return; }
+      keepPending(pending.filter(function (other) { return other !== entry; }));
+      markUnsent(entry, false);
     });
   }
+  function later(entry, seconds) {
+    markUnsent(entry, true);
+    showTyping(null);
+    var wait = Math.max(1, seconds || 1) * 1000 * (1 + Math.random() / 2);
+    entry.timer = window.setTimeout(function () {
+      if (joined && pending.indexOf(entry) >= 0) transmit(entry);
+    }, wait);
+  }
+  function markUnsent(entry, unsent) {
+    var item = entry.item;
+    if (!item || item.classList.contains("nimbus-msg-unsent") === unsent) return;
+    item.classList.toggle("nimbus-msg-unsent", unsent);
+    if (unsent) item.appendChild(el("span", { class: "nimbus-msg-state" }, STRINGS.unsent));
+    else item.querySelector(".nimbus-msg-state").remove();
+  }
   function say(message, shownText) {
-    var entry = { text: shownText || message, sent: message };
+    var entry = { id: newId(), text: shownText || message, sent: message };
     dropTopics();
     if (state === "closed") dropRating();  // writing again reopens: the bot answers
-    show("user", entry.text, STRINGS.you);
-    pending.push(entry);
+    entry.item = show("user", entry.text, STRINGS.you);
+    keepPending(pending.concat([entry]));
     if (joined) transmit(entry);
     if (state === "bot" || state === "closed") showTyping(STRINGS.bot);
   }
@@ -278,11 +326,10 @@
       show(m.sender, m.text, whoIs(m.sender, m.agent_name || m.agent), last ? offered.buttons : null);
     });
     // A pending message may already be stored, its acknowledgement still on the way.
-    var stored = messages.filter(function (m) { return m.sender === "user"; }).map(function (m) { return m.text; });
-    pending.forEach(function (entry) {
-      var at = stored.lastIndexOf(entry.sent);
-      if (at >= 0) { stored.splice(at, 1); } else { show("user", entry.text, STRINGS.you); transmit(entry); }
-    });
+    var stored = {};
+    messages.forEach(function (m) { if (m.message_id) stored[m.message_id] = true; });
+    keepPending(pending.filter(function (entry) { return !stored[entry.id]; }));
+    pending.forEach(function (entry) { entry.item = show("user", entry.text, STRINGS.you); transmit(entry); });
     if (unanswered && state === "closed") askRating(false);
     toNewest();
   }
@@ -338,7 +385,7 @@
   }
   function restart() {
     log.textContent = "";
-    pending = [];
+    keepPending([]);
     rating = null;
     joined = false;
     setState("bot", null);

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests_mock
 import yaml
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
@@ -18,7 +17,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import lockout
+from actions import common, lockout
+from connectors import build_backends
+from tests.fake_http import FakeHttp
 
 ROOT = Path(__file__).resolve().parents[2]
 # A {placeholder} that Rasa's templating left in a text: a template variable nobody passed.
@@ -31,8 +32,11 @@ def domain() -> dict[str, Any]:
 
 
 @pytest.fixture(autouse=True)
-def default_backends(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Actions talk to the default back-end URLs, which requests-mock answers."""
+def default_backends(monkeypatch: pytest.MonkeyPatch, http: FakeHttp) -> None:
+    """Actions talk to the default back-end URLs, which only `http` answers (no network)."""
+    monkeypatch.setattr(
+        common, "build_backends", functools.partial(build_backends, transport=http.transport)
+    )
     for name in (
         "CRM_URL",
         "BILLING_URL",
@@ -55,15 +59,9 @@ def attempt_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     for name in lockout.LockoutSettings.__fields__:  # the documented defaults, whatever is set
         if name != "database_url":
             monkeypatch.delenv(f"ACTIONS_{name.upper()}", raising=False)
-    lockout.verification_guard.cache_clear()
+    lockout.forget_guard()
     yield path
-    lockout.verification_guard.cache_clear()
-
-
-@pytest.fixture
-def http() -> requests_mock.Mocker:
-    with requests_mock.Mocker() as mocker:
-        yield mocker
+    lockout.forget_guard()
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.utils import call_potential_coroutine
 
 from actions.context import quoted, read_story
 from actions.conversation import ActionHandleFallback
@@ -84,7 +85,8 @@ class Chat:
     async def run(self, action: Action, domain: dict[str, Any]) -> CollectingDispatcher:
         """Run `action` on the conversation so far; record its messages and events."""
         dispatcher = CollectingDispatcher()
-        events = action.run(dispatcher, self.tracker(), domain)
+        # As rasa_sdk's executor: an action's `run` may be a coroutine function or not.
+        events = await call_potential_coroutine(action.run(dispatcher, self.tracker(), domain))
         rasa_tracker = DialogueStateTracker.from_events(
             "test-conversation",
             [SlotSet("language", self.slots.get("language", "en"))],

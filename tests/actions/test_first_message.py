@@ -55,7 +55,7 @@ async def test_an_order_number_alone_from_its_verified_owner_is_shown(http, doma
     )
     assert form["requested_slot"] is None
     dispatcher = CollectingDispatcher()
-    ActionTrackOrder().run(dispatcher, make_tracker({**owner, **form}), domain)
+    await ActionTrackOrder().run(dispatcher, make_tracker({**owner, **form}), domain)
     assert rendered(dispatcher, "fr")[0] == (
         "La commande ORD-100001 a été expédiée et est en cours d'acheminement."
     )

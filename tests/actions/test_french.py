@@ -20,10 +20,10 @@ NBSP, NNBSP = "\u00a0", "\u202f"
 OFFER_HUMAN = "Souhaitez-vous que je vous mette en relation avec un membre de notre équipe ?"
 
 
-def test_bill(http, dispatcher, domain) -> None:
+async def test_bill(http, dispatcher, domain) -> None:
     http.get(f"{f.CRM}/customers/CUS-00001", json=f.customer())
     http.get(f"{f.BILLING}/accounts/30000001/balance", json=f.balance(amount_due="1234.50"))
-    ActionCheckBillBalance().run(dispatcher, make_tracker(VERIFIED), domain)
+    await ActionCheckBillBalance().run(dispatcher, make_tracker(VERIFIED), domain)
     assert dispatcher.messages[0]["amount"] == f"1{NNBSP}234,50{NBSP}£"
     assert dispatcher.messages[0]["due_date"] == "5 décembre 2026"
     assert rendered(dispatcher, "fr") == [
@@ -38,11 +38,11 @@ def test_bill(http, dispatcher, domain) -> None:
     ]
 
 
-def test_invoice(http, dispatcher, domain) -> None:
+async def test_invoice(http, dispatcher, domain) -> None:
     http.get(f"{f.CRM}/customers/CUS-00001", json=f.customer(accounts=["30000001", "30000002"]))
     http.get(f"{f.BILLING}/accounts/30000001/invoices", json=[f.invoice()])
     http.get(f"{f.BILLING}/accounts/30000002/invoices", json=[])
-    ActionShowInvoice().run(dispatcher, make_tracker(VERIFIED), domain)
+    await ActionShowInvoice().run(dispatcher, make_tracker(VERIFIED), domain)
     assert rendered(dispatcher, "fr") == [
         "Facture INV-202611-0001 du compte 30000001 (du 1er novembre 2026 au 30 novembre 2026) :"
         f"\n- Unlimited Plus plan : 40,00{NBSP}£\n- Roaming (3 days) : 7,50{NBSP}£"
@@ -51,13 +51,13 @@ def test_invoice(http, dispatcher, domain) -> None:
     ]
 
 
-def test_password(http, dispatcher, domain) -> None:
+async def test_password(http, dispatcher, domain) -> None:
     http.get(f"{f.CRM}/customers/CUS-00001", json=f.customer())
     http.post(
         f"{f.IDENTITY}/password-resets",
         json={"reset_id": "r1", "sent_to": "j***@example.com", "expires_in_minutes": 30},
     )
-    ActionResetPassword().run(dispatcher, make_tracker(VERIFIED), domain)
+    await ActionResetPassword().run(dispatcher, make_tracker(VERIFIED), domain)
     assert rendered(dispatcher, "fr") == [
         "Je vous ai envoyé un lien de réinitialisation du mot de passe à j***@example.com. Il est "
         "valable 30 minutes. Pour votre sécurité, ne communiquez jamais votre mot de passe : "
@@ -65,9 +65,9 @@ def test_password(http, dispatcher, domain) -> None:
     ]
 
 
-def test_order(http, dispatcher, domain) -> None:
+async def test_order(http, dispatcher, domain) -> None:
     http.get(f"{f.ORDERS}/orders/ORD-100001", json=f.order())
-    ActionTrackOrder().run(
+    await ActionTrackOrder().run(
         dispatcher, make_tracker({**VERIFIED, "order_number": "ORD-100001"}), domain
     )
     assert rendered(dispatcher, "fr") == [
@@ -78,13 +78,13 @@ def test_order(http, dispatcher, domain) -> None:
     ]
 
 
-def test_open_orders_take_the_french_plural(http, domain) -> None:
+async def test_open_orders_take_the_french_plural(http, domain) -> None:
     slots = {**VERIFIED, "order_number": "none"}
     said = []
     for orders in ([f.order(), f.order(order_number="ORD-100002")], [f.order()]):
         http.get(f"{f.ORDERS}/orders", json=orders)
         dispatcher = CollectingDispatcher()
-        ActionTrackOrder().run(dispatcher, make_tracker(slots), domain)
+        await ActionTrackOrder().run(dispatcher, make_tracker(slots), domain)
         said.append(rendered(dispatcher, "fr")[0])
     assert said == ["Vous avez 2 commandes en cours :", "Vous avez 1 commande en cours :"]
 
@@ -99,9 +99,9 @@ async def test_unknown_order_number(http, dispatcher, domain) -> None:
     ]
 
 
-def test_known_outage(http, dispatcher, domain) -> None:
+async def test_known_outage(http, dispatcher, domain) -> None:
     http.get(f"{f.NETWORK}/incidents", json=[f.incident()])
-    ActionCheckOutage().run(dispatcher, make_tracker({**FR, "postcode": "M1 1AE"}), domain)
+    await ActionCheckOutage().run(dispatcher, make_tracker({**FR, "postcode": "M1 1AE"}), domain)
     assert dispatcher.messages[1]["services"] == "internet, téléphone fixe"
     assert rendered(dispatcher, "fr") == [
         "Oui, un incident est en cours près de M1 1AE :",
@@ -112,9 +112,9 @@ def test_known_outage(http, dispatcher, domain) -> None:
     ]
 
 
-def test_no_outage_offers_a_ticket(http, dispatcher, domain) -> None:
+async def test_no_outage_offers_a_ticket(http, dispatcher, domain) -> None:
     http.get(f"{f.NETWORK}/incidents", json=[])
-    ActionCheckOutage().run(dispatcher, make_tracker({**FR, "postcode": "BS7 8AE"}), domain)
+    await ActionCheckOutage().run(dispatcher, make_tracker({**FR, "postcode": "BS7 8AE"}), domain)
     said = rendered(dispatcher, "fr")
     assert said[0] == "Aucun incident n'est signalé près de BS7 8AE pour le moment."
     assert "Redémarrez votre box" in said[1]
@@ -146,12 +146,12 @@ def test_out_of_scope(dispatcher, domain) -> None:
     assert said[1] == OFFER_HUMAN
 
 
-def test_handover_queue(http, dispatcher, domain) -> None:
+async def test_handover_queue(http, dispatcher, domain) -> None:
     http.post(
         f"{f.HANDOVER}/api/handover",
         json={"status": "queued", "position": 2, "estimated_wait_seconds": 240},
     )
-    ActionHandover().run(
+    await ActionHandover().run(
         dispatcher, make_tracker(FR, text="conseiller", intent="request_human"), domain
     )
     assert rendered(dispatcher, "fr") == [
@@ -161,10 +161,10 @@ def test_handover_queue(http, dispatcher, domain) -> None:
     ]
 
 
-def test_handover_ticket(http, dispatcher, domain) -> None:
+async def test_handover_ticket(http, dispatcher, domain) -> None:
     http.post(f"{f.HANDOVER}/api/handover", json={"status": "unavailable", "why": "nobody"})
     http.post(f"{f.CRM}/tickets", json=f.ticket(ticket_id="TCK-000042"))
-    ActionHandover().run(
+    await ActionHandover().run(
         dispatcher, make_tracker(FR, text="conseiller", intent="request_human"), domain
     )
     assert rendered(dispatcher, "fr")[0].startswith(
@@ -185,9 +185,9 @@ async def test_verification(http, dispatcher, domain) -> None:
     assert rendered(dispatcher, "fr") == ["Merci Jane, votre identité est confirmée."]
 
 
-def test_backend_error(http, dispatcher, domain) -> None:
+async def test_backend_error(http, dispatcher, domain) -> None:
     http.get(f"{f.CRM}/customers/CUS-00001", status_code=503)
-    ActionCheckBillBalance().run(dispatcher, make_tracker(VERIFIED), domain)
+    await ActionCheckBillBalance().run(dispatcher, make_tracker(VERIFIED), domain)
     assert rendered(dispatcher, "fr") == [
         "Désolé, je n'arrive pas à joindre notre fichier clients pour le moment, je ne peux donc "
         "pas vous répondre.",

@@ -1,4 +1,4 @@
-import requests
+import httpx
 
 from actions.handover import ActionHandover
 from actions.transcript import transcript
@@ -34,7 +34,9 @@ def test_transcript_redacts_answers_to_secret_questions() -> None:
 NOBODY = {"status": "unavailable", "why": "no agent online"}
 
 
-def test_customer_request_opens_a_ticket_when_nobody_is_free(http, dispatcher, domain) -> None:
+async def test_customer_request_opens_a_ticket_when_nobody_is_free(
+    http, dispatcher, domain
+) -> None:
     http.post(f"{f.HANDOVER}/api/handover", json=NOBODY)
     http.get(f"{f.CRM}/customers/CUS-00001", json=f.customer())
     created = http.post(f"{f.CRM}/tickets", json=f.ticket(ticket_id="TCK-000042"))
@@ -44,7 +46,7 @@ def test_customer_request_opens_a_ticket_when_nobody_is_free(http, dispatcher, d
         text="agent please",
         intent="request_human",
     )
-    events = ActionHandover().run(dispatcher, tracker, domain)
+    events = await ActionHandover().run(dispatcher, tracker, domain)
     body = created.last_request.json()
     assert body["reason"] == "customer_request"
     assert body["customer_id"] == "CUS-00001"
@@ -58,19 +60,21 @@ def test_customer_request_opens_a_ticket_when_nobody_is_free(http, dispatcher, d
     assert slot_events(events) == {"pending_offer": None, "handover_reason": None}
 
 
-def test_accepted_offer_keeps_the_reason_of_the_offer(http, dispatcher, domain) -> None:
+async def test_accepted_offer_keeps_the_reason_of_the_offer(http, dispatcher, domain) -> None:
     asked = http.post(f"{f.HANDOVER}/api/handover", json=NOBODY)
     created = http.post(f"{f.CRM}/tickets", json=f.ticket())
     slots = {"pending_offer": "human", "handover_reason": "out_of_scope"}
-    ActionHandover().run(dispatcher, make_tracker(slots, text="yes", intent="affirm"), domain)
+    await ActionHandover().run(dispatcher, make_tracker(slots, text="yes", intent="affirm"), domain)
     assert asked.last_request.json()["reason"] == "out_of_scope"
     assert created.last_request.json()["reason"] == "out_of_scope"
 
 
-def test_crm_down_still_tells_the_customer_how_to_reach_us(http, dispatcher, domain) -> None:
-    http.post(f"{f.HANDOVER}/api/handover", exc=requests.exceptions.ConnectionError)
-    http.post(f"{f.CRM}/tickets", exc=requests.exceptions.ConnectionError)
-    ActionHandover().run(dispatcher, make_tracker(text="human", intent="request_human"), domain)
+async def test_crm_down_still_tells_the_customer_how_to_reach_us(http, dispatcher, domain) -> None:
+    http.post(f"{f.HANDOVER}/api/handover", exc=httpx.ConnectError)
+    http.post(f"{f.CRM}/tickets", exc=httpx.ConnectError)
+    await ActionHandover().run(
+        dispatcher, make_tracker(text="human", intent="request_human"), domain
+    )
     assert responses(dispatcher) == ["utter_handover_failed"]
     assert "0800 000 0123" in rendered(dispatcher)[0]
 
@@ -84,7 +88,7 @@ def _billing_conversation() -> list[dict]:
     ]
 
 
-def test_queued_with_the_full_context(http, dispatcher, domain) -> None:
+async def test_queued_with_the_full_context(http, dispatcher, domain) -> None:
     asked = http.post(
         f"{f.HANDOVER}/api/handover",
         json={"status": "queued", "position": 2, "estimated_wait_seconds": 240},
@@ -95,7 +99,7 @@ def test_queued_with_the_full_context(http, dispatcher, domain) -> None:
     tracker = make_tracker(
         slots, events=_billing_conversation(), text="agent please", intent="request_human"
     )
-    events = ActionHandover().run(dispatcher, tracker, domain)
+    events = await ActionHandover().run(dispatcher, tracker, domain)
     assert dispatcher.messages[0]["response"] == "utter_handover_queued_wait"
     assert rendered(dispatcher) == [
         "I'm passing you to a member of our team, with everything you've told me. You're "
@@ -122,21 +126,23 @@ def test_queued_with_the_full_context(http, dispatcher, domain) -> None:
     assert slot_events(events) == {"pending_offer": None, "handover_reason": None}
 
 
-def test_gateway_error_falls_back_to_a_ticket(http, dispatcher, domain) -> None:
+async def test_gateway_error_falls_back_to_a_ticket(http, dispatcher, domain) -> None:
     http.post(f"{f.HANDOVER}/api/handover", status_code=503)
     created = http.post(f"{f.CRM}/tickets", json=f.ticket(ticket_id="TCK-000043"))
-    ActionHandover().run(dispatcher, make_tracker(text="human", intent="request_human"), domain)
+    await ActionHandover().run(
+        dispatcher, make_tracker(text="human", intent="request_human"), domain
+    )
     assert created.called
     assert "TCK-000043" in rendered(dispatcher)[0]
 
 
-def test_a_complaint_goes_to_a_person_as_a_sensitive_topic(http, dispatcher, domain) -> None:
+async def test_a_complaint_goes_to_a_person_as_a_sensitive_topic(http, dispatcher, domain) -> None:
     asked = http.post(
         f"{f.HANDOVER}/api/handover",
         json={"status": "queued", "position": 1, "estimated_wait_seconds": 60},
     )
     tracker = make_tracker(text="this is a disgrace, I want to complain", intent="complain")
-    ActionHandover().run(dispatcher, tracker, domain)
+    await ActionHandover().run(dispatcher, tracker, domain)
     body = asked.last_request.json()
     assert body["reason"] == "sensitive_topic"
     assert body["context"]["priority"] == "high"
@@ -151,17 +157,17 @@ def test_a_complaint_goes_to_a_person_as_a_sensitive_topic(http, dispatcher, dom
     )
 
 
-def test_a_complaint_ticket_is_high_priority(http, dispatcher, domain) -> None:
+async def test_a_complaint_ticket_is_high_priority(http, dispatcher, domain) -> None:
     http.post(f"{f.HANDOVER}/api/handover", json=NOBODY)
     created = http.post(f"{f.CRM}/tickets", json=f.ticket())
-    ActionHandover().run(dispatcher, make_tracker(text="awful!!", intent="complain"), domain)
+    await ActionHandover().run(dispatcher, make_tracker(text="awful!!", intent="complain"), domain)
     assert created.last_request.json()["priority"] == "high"
 
 
-def test_the_agent_is_told_the_language_of_the_chat(http, dispatcher, domain) -> None:
+async def test_the_agent_is_told_the_language_of_the_chat(http, dispatcher, domain) -> None:
     asked = http.post(f"{f.HANDOVER}/api/handover", json={"status": "queued", "position": 1})
     tracker = make_tracker({"language": "fr"}, text="un conseiller svp", intent="request_human")
-    ActionHandover().run(dispatcher, tracker, domain)
+    await ActionHandover().run(dispatcher, tracker, domain)
     context = asked.last_request.json()["context"]
     assert context["language"] == "fr"
     # The gateway follows the bot's language slot, read from the packet's slots.

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import stat
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import redis
 from pydantic import ValidationError
 
+from actions import lockout
 from actions.lockout import (
     AttemptStore,
     LockoutSettings,
@@ -21,6 +24,7 @@ from actions.lockout import (
     conversation_subject,
 )
 from tests.handover.conftest import empty_database
+from tests.redis_server import RedisServer
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 DAY = 24 * 3600
@@ -158,3 +162,52 @@ def test_documented_defaults() -> None:
         "20/hour",
     )
     assert settings.redis_url is None
+
+
+def at_once(count: int, work: Callable[[], object]) -> list[object]:
+    """`work` in `count` threads released together; what each returned or raised."""
+    barrier = threading.Barrier(count)
+
+    def run() -> object:
+        barrier.wait()
+        try:
+            return work()
+        except Exception as error:  # noqa: BLE001 - the test reports what was raised
+            return error
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(lambda _: run(), range(count)))
+
+
+@pytest.mark.parametrize("trial", range(5))
+def test_the_first_messages_together_build_one_guard(attempt_store: Path, trial: int) -> None:
+    # The action server's first messages arrive together, each asking for the guard in a
+    # worker thread: built at once, they raced to create the tables and some failed.
+    guards = at_once(6, lockout.verification_guard)
+    assert all(g is guards[0] for g in guards), guards
+    assert isinstance(guards[0], VerificationGuard)
+
+
+@pytest.mark.parametrize("trial", range(5))
+def test_action_servers_starting_together_share_the_new_tables(tmp_path: Path, trial: int) -> None:
+    url = f"sqlite:///{tmp_path}/actions.db"
+    stores = at_once(6, lambda: SqlAttemptStore(url))
+    assert all(isinstance(s, SqlAttemptStore) for s in stores), stores
+    for store in stores:
+        store.dispose()
+
+
+def test_the_redis_store_carries_on_after_a_redis_restart(tmp_path: Path) -> None:
+    own_redis = RedisServer(tmp_path)
+    own_redis.start()
+    try:
+        store = RedisAttemptStore(own_redis.url, namespace="restart")
+        clock = Clock()
+        for _ in range(2):
+            guard(store, clock).record_failure(CONVERSATION, ACCOUNT)
+        own_redis.kill()
+        own_redis.start()
+        # The third failure, counted with the two before the restart, locks the account.
+        assert guard(store, clock).record_failure(CONVERSATION, ACCOUNT)
+    finally:
+        own_redis.kill()

@@ -35,7 +35,7 @@ async def test_order_by_number_unverified_shows_nothing(http, dispatcher, domain
     assert slot_events(events)["requested_slot"] == "delivery_postcode"
 
     # Even if the tracking action ran without the form (the old finding), it shows nothing.
-    ActionTrackOrder().run(dispatcher, make_tracker({"order_number": "ORD-100001"}), domain)
+    await ActionTrackOrder().run(dispatcher, make_tracker({"order_number": "ORD-100001"}), domain)
 
     assert not any(secret in said(dispatcher) for secret in SECRETS), said(dispatcher)
     assert "without its delivery postcode" in said(dispatcher)
@@ -48,7 +48,7 @@ async def test_the_right_delivery_postcode_shows_the_order(http, dispatcher, dom
     assert slots["delivery_postcode"] == "BS7 8AE" and slots["requested_slot"] is None
 
     shown = CollectingDispatcher()
-    after = ActionTrackOrder().run(
+    after = await ActionTrackOrder().run(
         shown, make_tracker({"order_number": "ORD-100001", **slots}), domain
     )
     assert all(secret in said(shown) for secret in SECRETS), said(shown)
@@ -97,18 +97,18 @@ async def test_postcode_checks_are_rate_limited(http, domain) -> None:
     assert lookups.call_count == 5
 
 
-def test_verified_owner_sees_the_order(http, dispatcher, domain) -> None:
+async def test_verified_owner_sees_the_order(http, dispatcher, domain) -> None:
     http.get(f"{f.ORDERS}/orders/ORD-100001", json=ORDER)
     owner = {"verified": True, "customer_id": "CUS-00001", "order_number": "ORD-100001"}
-    ActionTrackOrder().run(dispatcher, make_tracker(owner), domain)
+    await ActionTrackOrder().run(dispatcher, make_tracker(owner), domain)
     assert all(secret in said(dispatcher) for secret in SECRETS)
 
 
-def test_verified_customer_sees_nothing_of_another_customers_order(
+async def test_verified_customer_sees_nothing_of_another_customers_order(
     http, dispatcher, domain
 ) -> None:
     http.get(f"{f.ORDERS}/orders/ORD-100001", json=ORDER)
     someone_else = {"verified": True, "customer_id": "CUS-00002", "order_number": "ORD-100001"}
-    ActionTrackOrder().run(dispatcher, make_tracker(someone_else), domain)
+    await ActionTrackOrder().run(dispatcher, make_tracker(someone_else), domain)
     assert not any(secret in said(dispatcher) for secret in SECRETS)
     assert "isn't one of them" in said(dispatcher)

@@ -1,5 +1,5 @@
+import httpx
 import pytest
-import requests
 
 from actions.forms import ValidateOrderForm
 from actions.orders import ActionTrackOrder
@@ -56,7 +56,7 @@ async def test_second_unknown_order_ends_the_form(http, dispatcher, domain) -> N
     events = await ValidateOrderForm().run(dispatcher, tracker, domain)
     assert slot_events(events)["requested_slot"] is None
     assert not http.request_history, "text without an order number is not looked up"
-    events = ActionTrackOrder().run(dispatcher, make_tracker(slot_events(events)), domain)
+    events = await ActionTrackOrder().run(dispatcher, make_tracker(slot_events(events)), domain)
     assert responses(dispatcher) == ["utter_order_still_not_found", "utter_offer_human"]
     assert rendered(dispatcher)[0] == "Sorry, I still can't find that order."
     assert slot_events(events)["handover_reason"] == "order_not_found"
@@ -71,7 +71,7 @@ async def test_no_order_number_asks_for_verification(dispatcher, domain) -> None
 
 
 async def test_orders_system_down_during_lookup(http, dispatcher, domain) -> None:
-    http.get(f"{f.ORDERS}/orders/ORD-100001", exc=requests.exceptions.ConnectionError)
+    http.get(f"{f.ORDERS}/orders/ORD-100001", exc=httpx.ConnectError)
     tracker = make_tracker(text="ORD-100001", candidates={"order_number": "ORD-100001"})
     events = await ValidateOrderForm().run(dispatcher, tracker, domain)
     slots = slot_events(events)
@@ -80,9 +80,9 @@ async def test_orders_system_down_during_lookup(http, dispatcher, domain) -> Non
     assert dispatcher.messages[0]["response"] == "utter_backend_error_orders"
 
 
-def test_shipped_order_described(http, dispatcher, domain) -> None:
+async def test_shipped_order_described(http, dispatcher, domain) -> None:
     http.get(f"{f.ORDERS}/orders/ORD-100001", json=f.order())
-    events = ActionTrackOrder().run(
+    events = await ActionTrackOrder().run(
         dispatcher, make_tracker({**OWNER, "order_number": "ORD-100001"}), domain
     )
     assert responses(dispatcher) == [
@@ -103,9 +103,9 @@ def test_shipped_order_described(http, dispatcher, domain) -> None:
     }
 
 
-def test_lost_order_offers_the_way_forward(http, dispatcher, domain) -> None:
+async def test_lost_order_offers_the_way_forward(http, dispatcher, domain) -> None:
     http.get(f"{f.ORDERS}/orders/ORD-100001", json=f.order(status="lost"))
-    ActionTrackOrder().run(
+    await ActionTrackOrder().run(
         dispatcher, make_tracker({**OWNER, "order_number": "ORD-100001"}), domain
     )
     said = rendered(dispatcher)
@@ -114,24 +114,24 @@ def test_lost_order_offers_the_way_forward(http, dispatcher, domain) -> None:
     assert not any("Expected delivery" in text for text in said)
 
 
-def test_open_orders_of_a_verified_customer(http, dispatcher, domain) -> None:
+async def test_open_orders_of_a_verified_customer(http, dispatcher, domain) -> None:
     listing = http.get(
         f"{f.ORDERS}/orders",
         json=[f.order(), f.order(order_number="ORD-100002", status="processing")],
     )
     slots = {"order_number": "none", "verified": True, "customer_id": "CUS-00001"}
-    ActionTrackOrder().run(dispatcher, make_tracker(slots), domain)
-    assert listing.last_request.qs == {"customer_id": ["cus-00001"], "open_only": ["true"]}
+    await ActionTrackOrder().run(dispatcher, make_tracker(slots), domain)
+    assert listing.last_request.qs == {"customer_id": ["CUS-00001"], "open_only": ["true"]}
     said = rendered(dispatcher)
     assert said[0] == "You have 2 open orders:"
     assert said[1] == "Order ORD-100001 is on its way."
     assert "Order ORD-100002 is being prepared." in said
 
 
-def test_one_open_order_is_singular(http, dispatcher, domain) -> None:
+async def test_one_open_order_is_singular(http, dispatcher, domain) -> None:
     http.get(f"{f.ORDERS}/orders", json=[f.order(carrier=None, tracking_number=None, events=[])])
     slots = {"order_number": "none", "verified": True, "customer_id": "CUS-00001"}
-    ActionTrackOrder().run(dispatcher, make_tracker(slots), domain)
+    await ActionTrackOrder().run(dispatcher, make_tracker(slots), domain)
     assert dispatcher.messages[0]["response"] == "utter_open_orders_one"
     assert rendered(dispatcher) == [
         "You have 1 open order:",
@@ -140,16 +140,16 @@ def test_one_open_order_is_singular(http, dispatcher, domain) -> None:
     ]
 
 
-def test_no_open_orders(http, dispatcher, domain) -> None:
+async def test_no_open_orders(http, dispatcher, domain) -> None:
     http.get(f"{f.ORDERS}/orders", json=[])
     slots = {"order_number": "none", "verified": True, "customer_id": "CUS-00001"}
-    ActionTrackOrder().run(dispatcher, make_tracker(slots), domain)
+    await ActionTrackOrder().run(dispatcher, make_tracker(slots), domain)
     assert rendered(dispatcher) == ["You have no open orders at the moment."]
 
 
-def test_orders_system_error_when_describing(http, dispatcher, domain) -> None:
+async def test_orders_system_error_when_describing(http, dispatcher, domain) -> None:
     http.get(f"{f.ORDERS}/orders/ORD-100001", status_code=500)
-    events = ActionTrackOrder().run(
+    events = await ActionTrackOrder().run(
         dispatcher, make_tracker({"order_number": "ORD-100001"}), domain
     )
     assert dispatcher.messages[0]["response"] == "utter_backend_error_orders"
@@ -172,40 +172,40 @@ UPDATES = {
 }
 
 
-def track(http, dispatcher, domain, language: str, events: list[dict]) -> list[str]:
+async def track(http, dispatcher, domain, language: str, events: list[dict]) -> list[str]:
     http.get(f"{f.ORDERS}/orders/ORD-100001", json=f.order(events=events))
     slots = {**OWNER, "language": language, "order_number": "ORD-100001"}
-    ActionTrackOrder().run(dispatcher, make_tracker(slots), domain)
+    await ActionTrackOrder().run(dispatcher, make_tracker(slots), domain)
     return rendered(dispatcher, language)
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_tracking_updates_in_the_language_of_the_conversation(
+async def test_tracking_updates_in_the_language_of_the_conversation(
     http, dispatcher, domain, language: str
 ) -> None:
-    said = track(http, dispatcher, domain, language, [RECEIVED, HANDED])
+    said = await track(http, dispatcher, domain, language, [RECEIVED, HANDED])
     assert said[-1] == UPDATES[language]
 
 
-def test_tracking_updates_the_order_system_has_no_french_for_stay_in_english(
+async def test_tracking_updates_the_order_system_has_no_french_for_stay_in_english(
     http, dispatcher, domain
 ) -> None:
     no_french = {k: v for k, v in HANDED.items() if not k.endswith("_translations")}
-    said = track(http, dispatcher, domain, "fr", [RECEIVED, no_french])
+    said = await track(http, dispatcher, domain, "fr", [RECEIVED, no_french])
     assert said[-1] == (
         "Dernières étapes :\n- 20 nov. 08:30 : Handed to DPD (Birmingham hub)"
         "\n- 18 nov. 10:00 : Commande reçue"
     )
 
 
-def test_a_place_with_no_french_name_keeps_its_own(http, dispatcher, domain) -> None:
+async def test_a_place_with_no_french_name_keeps_its_own(http, dispatcher, domain) -> None:
     in_bristol = {**HANDED, "location": "Bristol", "location_translations": {}}
-    said = track(http, dispatcher, domain, "fr", [in_bristol])
+    said = await track(http, dispatcher, domain, "fr", [in_bristol])
     assert said[-1] == "Dernières étapes :\n- 20 nov. 08:30 : Colis remis à DPD (Bristol)"
 
 
-def test_open_orders_are_told_in_french_too(http, dispatcher, domain) -> None:
+async def test_open_orders_are_told_in_french_too(http, dispatcher, domain) -> None:
     http.get(f"{f.ORDERS}/orders", json=[f.order(events=[RECEIVED, HANDED])])
     slots = {"language": "fr", "order_number": "none", "verified": True, "customer_id": "CUS-00001"}
-    ActionTrackOrder().run(dispatcher, make_tracker(slots), domain)
+    await ActionTrackOrder().run(dispatcher, make_tracker(slots), domain)
     assert rendered(dispatcher, "fr")[-1] == UPDATES["fr"]

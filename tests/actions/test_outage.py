@@ -1,5 +1,5 @@
+import httpx
 import pytest
-import requests
 
 from actions.forms import ValidateOutageForm
 from actions.outage import ActionCheckOutage, ActionOpenFaultTicket
@@ -37,10 +37,10 @@ async def test_verified_customer_is_not_asked_for_a_postcode(dispatcher, domain)
     assert slot_events(events) == {"requested_slot": None}
 
 
-def test_known_incident(http, dispatcher, domain) -> None:
+async def test_known_incident(http, dispatcher, domain) -> None:
     incidents = http.get(f"{f.NETWORK}/incidents", json=[f.incident()])
-    events = ActionCheckOutage().run(dispatcher, make_tracker({"postcode": "M1 1AE"}), domain)
-    assert incidents.last_request.qs == {"postcode": ["m11ae"]}
+    events = await ActionCheckOutage().run(dispatcher, make_tracker({"postcode": "M1 1AE"}), domain)
+    assert incidents.last_request.qs == {"postcode": ["M11AE"]}
     assert responses(dispatcher) == [
         "utter_known_problem",
         "utter_incident_fixing_eta",
@@ -54,12 +54,12 @@ def test_known_incident(http, dispatcher, domain) -> None:
     assert slot_events(events) == {"pending_offer": None}
 
 
-def test_service_address_of_a_verified_customer(http, dispatcher, domain) -> None:
+async def test_service_address_of_a_verified_customer(http, dispatcher, domain) -> None:
     http.get(f"{f.CRM}/customers/CUS-00001", json=f.customer())
     incidents = http.get(f"{f.NETWORK}/incidents", json=[])
     slots = {"verified": True, "customer_id": "CUS-00001"}
-    events = ActionCheckOutage().run(dispatcher, make_tracker(slots), domain)
-    assert incidents.last_request.qs == {"postcode": ["nw16xe"]}
+    events = await ActionCheckOutage().run(dispatcher, make_tracker(slots), domain)
+    assert incidents.last_request.qs == {"postcode": ["NW16XE"]}
     said = rendered(dispatcher)
     assert said[0] == "There's no known incident near NW1 6XE right now."
     assert "Restart your router" in said[1]
@@ -70,21 +70,21 @@ def test_service_address_of_a_verified_customer(http, dispatcher, domain) -> Non
     assert slot_events(events)["pending_offer"] == "ticket"
 
 
-def test_network_system_down(http, dispatcher, domain) -> None:
-    http.get(f"{f.NETWORK}/incidents", exc=requests.exceptions.ReadTimeout)
-    events = ActionCheckOutage().run(dispatcher, make_tracker({"postcode": "M1 1AE"}), domain)
+async def test_network_system_down(http, dispatcher, domain) -> None:
+    http.get(f"{f.NETWORK}/incidents", exc=httpx.ReadTimeout)
+    events = await ActionCheckOutage().run(dispatcher, make_tracker({"postcode": "M1 1AE"}), domain)
     assert dispatcher.messages[0]["response"] == "utter_backend_error_network"
     assert slot_events(events)["pending_offer"] == "human"
 
 
-def test_fault_ticket_carries_the_conversation(http, dispatcher, domain) -> None:
+async def test_fault_ticket_carries_the_conversation(http, dispatcher, domain) -> None:
     created = http.post(f"{f.CRM}/tickets", json=f.ticket(ticket_id="TCK-000777"))
     history = [
         user_event("my internet is down", "check_outage"),
         {"event": "bot", "text": "Which postcode?", "timestamp": 1},
     ]
     tracker = make_tracker({"postcode": "LS1 4DY"}, events=history)
-    events = ActionOpenFaultTicket().run(dispatcher, tracker, domain)
+    events = await ActionOpenFaultTicket().run(dispatcher, tracker, domain)
     body = created.last_request.json()
     assert body["reason"] == "fault_report"
     assert "LS1 4DY" in body["subject"]
@@ -99,8 +99,10 @@ def test_fault_ticket_carries_the_conversation(http, dispatcher, domain) -> None
     assert slot_events(events) == {"pending_offer": None}
 
 
-def test_postcode_the_network_system_rejects(http, dispatcher, domain) -> None:
-    events = ActionCheckOutage().run(dispatcher, make_tracker({"postcode": "QQ1 1QQ"}), domain)
+async def test_postcode_the_network_system_rejects(http, dispatcher, domain) -> None:
+    events = await ActionCheckOutage().run(
+        dispatcher, make_tracker({"postcode": "QQ1 1QQ"}), domain
+    )
     assert not http.request_history
     assert rendered(dispatcher) == ["Sorry, QQ1 1QQ isn't a UK postcode I can check."]
     assert slot_events(events) == {"postcode": None}
@@ -135,7 +137,7 @@ async def check(dispatcher, domain, slots, *, text, intent="inform", entities=No
     if asks(form, slots):
         return form, None
     done = make_tracker({**slots, **form}, text=text, intent=intent, entities=entities)
-    return form, ActionCheckOutage().run(dispatcher, done, domain)
+    return form, await ActionCheckOutage().run(dispatcher, done, domain)
 
 
 @pytest.mark.parametrize(
@@ -152,7 +154,7 @@ async def test_another_postcode_right_after_an_answer_is_checked(
         dispatcher, domain, slots, text=text, intent=intent, entities=entities, events=ANSWERED
     )
     assert events is not None, "nothing to ask: the form completes at once"
-    assert incidents.last_request.qs == {"postcode": ["sw91ab"]}
+    assert incidents.last_request.qs == {"postcode": ["SW91AB"]}
     assert rendered(dispatcher, language)[0] == NO_INCIDENT[language]
     assert slot_events(events) == {"pending_offer": "ticket"}
 
@@ -164,7 +166,7 @@ async def test_a_verified_customer_naming_another_postcode_gets_that_one(
     slots = {**VERIFIED, "postcode": "SW9 1AB"}
     entities = {"postcode": "SW9 1AB"}
     await check(dispatcher, domain, slots, text="and at SW9 1AB?", entities=entities)
-    assert incidents.last_request.qs == {"postcode": ["sw91ab"]}
+    assert incidents.last_request.qs == {"postcode": ["SW91AB"]}
     assert len(http.request_history) == 1, "no service address needed"
 
 
@@ -180,7 +182,7 @@ async def test_a_verified_customer_naming_no_postcode_gets_their_service_address
         dispatcher, domain, slots, text="is my internet down?", intent="check_outage"
     )
     assert form == {"requested_slot": None}
-    assert incidents.last_request.qs == {"postcode": ["nw16xe"]}
+    assert incidents.last_request.qs == {"postcode": ["NW16XE"]}
     assert rendered(dispatcher, language)[0] in (
         "There's no known incident near NW1 6XE right now.",
         "Aucun incident n'est signalé près de NW1 6XE pour le moment.",
@@ -210,19 +212,19 @@ INCIDENT_SAID = {
 }
 
 
-def known_incident(http, dispatcher, domain, language: str, incident: dict) -> str:
+async def known_incident(http, dispatcher, domain, language: str, incident: dict) -> str:
     http.get(f"{f.NETWORK}/incidents", json=[incident])
     slots = {"language": language, "postcode": "M1 1AE"}
-    ActionCheckOutage().run(dispatcher, make_tracker(slots), domain)
+    await ActionCheckOutage().run(dispatcher, make_tracker(slots), domain)
     assert responses(dispatcher)[1] == "utter_incident_fixing_eta"
     return rendered(dispatcher, language)[1]
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_incident_title_in_the_language_of_the_conversation(
+async def test_incident_title_in_the_language_of_the_conversation(
     http, dispatcher, domain, language: str
 ) -> None:
-    said = known_incident(http, dispatcher, domain, language, TRANSLATED)
+    said = await known_incident(http, dispatcher, domain, language, TRANSLATED)
     assert said == INCIDENT_SAID[language]
 
 
@@ -231,9 +233,9 @@ def test_incident_title_in_the_language_of_the_conversation(
     [{}, {"de": "Breitbandausfall"}, {"fr": 42}, {"fr": ["Panne"]}, "Panne", None],
     ids=["none", "other-language", "number", "list", "not-a-map", "null"],
 )
-def test_incident_title_with_no_usable_french_stays_in_english(
+async def test_incident_title_with_no_usable_french_stays_in_english(
     http, dispatcher, domain, translations
 ) -> None:
     incident = f.incident(title_translations=translations)
-    said = known_incident(http, dispatcher, domain, "fr", incident)
+    said = await known_incident(http, dispatcher, domain, "fr", incident)
     assert said.startswith("Broadband outage in Manchester city centre (services concernés : ")

@@ -1,7 +1,7 @@
 from datetime import date
 
+import httpx
 import pytest
-import requests
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.forms import ValidateBillForm, ValidatePasswordForm
@@ -189,7 +189,7 @@ async def test_right_one_time_code_verifies(http, dispatcher, domain) -> None:
 
 
 async def test_crm_timeout_apologises_and_ends_the_form(http, dispatcher, domain) -> None:
-    http.post(f"{f.CRM}/identity/verify", exc=requests.exceptions.ReadTimeout)
+    http.post(f"{f.CRM}/identity/verify", exc=httpx.ReadTimeout)
     tracker = make_tracker(VERIFYING, text="14/03/1985", candidates={"date_of_birth": "14/03/1985"})
     events = await ValidateBillForm().run(dispatcher, tracker, domain)
     slots = slot_events(events)

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import requests_mock
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import lockout
 from actions.forms import ValidateBillForm, ValidatePasswordForm
 from tests import factories as f
 from tests.actions.conftest import make_tracker, slot_events, texts
+from tests.fake_http import Recorded
 
 JANE_DOB = date(1985, 3, 14)
 
 
-def answer_like_the_crm(request: requests_mock.request._RequestObjectProxy, context) -> dict:
+def answer_like_the_crm(request: Recorded) -> dict:
     """The CRM's real answer: verified only for Jane's account and date of birth."""
     body = request.json()
     if body == {"account_number": "30000001", "date_of_birth": JANE_DOB.isoformat()}:
@@ -69,7 +69,7 @@ async def test_the_account_stays_locked_from_a_new_conversation(http, dispatcher
 
 async def test_a_restarted_action_server_still_locks(http, dispatcher, domain) -> None:
     await fail_three_times(http, domain)
-    lockout.verification_guard.cache_clear()  # a new store instance, as after a restart
+    lockout.forget_guard()  # a new store instance, as after a restart
 
     events = await ValidateBillForm().run(dispatcher, guess("attacker", JANE_DOB), domain)
 
@@ -176,7 +176,7 @@ async def test_an_unreachable_attempt_store_refuses_the_check(
     http, dispatcher, domain, monkeypatch
 ) -> None:
     monkeypatch.setenv("ACTIONS_DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")
-    lockout.verification_guard.cache_clear()
+    lockout.forget_guard()
     verify = http.post(f"{f.CRM}/identity/verify", json=answer_like_the_crm)
 
     events = await ValidateBillForm().run(dispatcher, guess("attacker", JANE_DOB), domain)

@@ -90,7 +90,7 @@ async def test_the_task_says_nothing_more_after_no_account_number(http, domain) 
         await ValidatePasswordForm().run(CollectingDispatcher(), tracker, domain)
     )
     dispatcher = CollectingDispatcher()
-    events = ActionCheckBillBalance().run(dispatcher, make_tracker(form_slots), domain)
+    events = await ActionCheckBillBalance().run(dispatcher, make_tracker(form_slots), domain)
     assert dispatcher.messages == [], "the form already explained and offered a person"
     assert slot_events(events) == {"task_failed": False}
     assert not http.request_history
@@ -106,7 +106,7 @@ async def test_the_order_form_without_account_number_ends_quietly(http, domain) 
     assert slots["requested_slot"] is None
     assert responses(dispatcher) == ["utter_no_account_number", "utter_offer_human"]
     after = CollectingDispatcher()
-    events = ActionTrackOrder().run(after, make_tracker({**asked, **slots}), domain)
+    events = await ActionTrackOrder().run(after, make_tracker({**asked, **slots}), domain)
     assert after.messages == []
     assert slot_events(events)["task_failed"] is False
     assert not http.request_history

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
 import sys
 import types
@@ -11,14 +12,17 @@ from typing import Any
 
 import httpx
 import pytest
-import requests_mock
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sanic import Sanic
 
+from actions import common
 from bot import action_server
 from bot.action_server import create_app
+from connectors import build_backends
 from nlu import language
+from tests import factories as f
+from tests.fake_http import FakeHttp
 
 TOKEN = "a-token-that-only-rasa-knows-0123456789"
 ran: list[str] = []
@@ -38,15 +42,22 @@ class ActionShowSecret(Action):
         return []
 
 
-def forged_call(next_action: str) -> dict[str, Any]:
-    """What an attacker posts: a made-up tracker, already verified as someone else."""
-    slots = {"verified": True, "customer_id": "CUS-00001", "account_number": "30000001"}
+VERIFIED = {"verified": True, "customer_id": "CUS-00001", "account_number": "30000001"}
+
+
+def action_call(next_action: str, sender_id: str, slots: dict[str, Any]) -> dict[str, Any]:
+    """What Rasa posts to /webhook to run `next_action` in a conversation with these slots."""
     tracker = {
-        "sender_id": "attacker", "slots": slots, "latest_message": {}, "events": [],
+        "sender_id": sender_id, "slots": slots, "latest_message": {}, "events": [],
         "paused": False, "followup_action": None, "active_loop": {}, "latest_action_name": None,
     }  # fmt: skip
-    return {"next_action": next_action, "sender_id": "attacker", "tracker": tracker,
+    return {"next_action": next_action, "sender_id": sender_id, "tracker": tracker,
             "domain": {}, "version": "3.6.2"}  # fmt: skip
+
+
+def forged_call(next_action: str) -> dict[str, Any]:
+    """What an attacker posts: a made-up tracker, already verified as someone else."""
+    return action_call(next_action, "attacker", VERIFIED)
 
 
 @pytest.fixture
@@ -69,8 +80,10 @@ async def serve(app: Sanic) -> AsyncIterator[httpx.AsyncClient]:
     await server.start_serving()
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
         yield client
+    await server.before_stop()
     server.close()
     await server.wait_closed()
+    await server.after_stop()
     # Sanic ends each connection's task a few loop turns after the client left; the test's
     # event loop must not close before.
     deadline = asyncio.get_running_loop().time() + 5
@@ -157,15 +170,93 @@ def test_an_empty_token_is_refused_at_start(trivial_actions: types.ModuleType) -
         create_app(trivial_actions, token="")
 
 
-async def test_the_bots_own_bill_action_is_behind_the_token() -> None:
+@pytest.fixture
+def back_ends(monkeypatch: pytest.MonkeyPatch, http: FakeHttp) -> FakeHttp:
+    """The bot's actions talk to the default back-end URLs, which only `http` answers."""
+    for name in ("CRM_URL", "BILLING_URL", "NETWORK_URL", "TIMEOUT_SECONDS"):
+        monkeypatch.delenv(f"BACKEND_{name}", raising=False)
+    monkeypatch.setattr(
+        common, "build_backends", functools.partial(build_backends, transport=http.transport)
+    )
+    return http
+
+
+async def test_the_bots_own_bill_action_is_behind_the_token(back_ends: FakeHttp) -> None:
     """The finding itself: a forged, verified tracker asking the real package for a bill."""
     app = create_app(action_server.ACTIONS_PACKAGE, token=TOKEN)
-    with requests_mock.Mocker() as backends:
-        async for client in serve(app):
-            answer = await client.post("/webhook", json=forged_call("action_check_bill_balance"))
+    async for client in serve(app):
+        answer = await client.post("/webhook", json=forged_call("action_check_bill_balance"))
 
     assert answer.status_code == 401
-    assert backends.call_count == 0
+    assert back_ends.call_count == 0
+
+
+async def test_a_slow_back_end_holds_up_only_its_own_conversation(
+    back_ends: FakeHttp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One conversation waits on billing; another's outage check is answered meanwhile."""
+    back_ends.get(f"{f.CRM}/customers/CUS-00001", json=f.customer())
+    back_ends.get(f"{f.BILLING}/accounts/30000001/balance", json=f.balance())
+    back_ends.get(f"{f.NETWORK}/incidents", json=[])
+    billing_asked, billing_may_answer = asyncio.Event(), asyncio.Event()
+
+    async def billing_answers_last(request: httpx.Request) -> httpx.Response:
+        # Billing answers only once the other conversation has had its answer: were the actions
+        # blocking the server's loop, that answer could never come (the test would time out).
+        if request.url.port == 8102:
+            billing_asked.set()
+            await billing_may_answer.wait()
+        return back_ends.handle(request)
+
+    slow_transport = httpx.MockTransport(billing_answers_last)
+    monkeypatch.setattr(
+        common, "build_backends", functools.partial(build_backends, transport=slow_transport)
+    )
+    app = create_app(action_server.ACTIONS_PACKAGE, token=TOKEN)
+    finished: list[str] = []
+
+    async def run(client: httpx.AsyncClient, name: str, call: dict[str, Any]) -> httpx.Response:
+        answer = await client.post("/webhook", json=call, params={"token": TOKEN})
+        finished.append(name)
+        return answer
+
+    async for client in serve(app):
+        bill = asyncio.create_task(
+            run(
+                client,
+                "bill",
+                action_call("action_check_bill_balance", "waits-on-billing", VERIFIED),
+            )
+        )
+        await asyncio.wait_for(billing_asked.wait(), timeout=10)
+        outage = await asyncio.wait_for(
+            run(
+                client,
+                "outage",
+                action_call("action_check_outage", "other", {"postcode": "M1 1AE"}),
+            ),
+            timeout=10,
+        )
+        assert finished == ["outage"] and not bill.done()
+        billing_may_answer.set()
+        bill_answer = await asyncio.wait_for(bill, timeout=10)
+
+    assert finished == ["outage", "bill"]
+    assert outage.status_code == 200 and bill_answer.status_code == 200
+    assert [r["response"] for r in outage.json()["responses"]][0] == "utter_no_incident"
+    assert [r["response"] for r in bill_answer.json()["responses"]][0] == "utter_balance_due"
+
+
+async def test_stopping_the_server_closes_the_back_end_clients(back_ends: FakeHttp) -> None:
+    back_ends.get(f"{f.NETWORK}/incidents", json=[])
+    app = create_app(action_server.ACTIONS_PACKAGE, token=TOKEN)
+    async for client in serve(app):
+        call = action_call("action_check_outage", "someone", {"postcode": "M1 1AE"})
+        await client.post("/webhook", json=call, params={"token": TOKEN})
+        built = common.backends()
+
+    assert built.network._http.client.is_closed
+    assert common.backends() is not built, "the next use on this loop builds new clients"
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from connectors import Backends, build_backends
 from connectors.mocks.seed import Dataset, build_dataset
 from connectors.mocks.server import RunningMocks, mocks_in_thread
 from connectors.settings import ConnectorSettings
+from tests.fake_http import FakeHttp
 
 # A fixed day keeps the data the same on every run (billing states are relative to it).
 TODAY = date(2026, 11, 21)
@@ -23,9 +24,9 @@ UNIT_SETTINGS = ConnectorSettings(
 
 
 @pytest.fixture
-def backends() -> Backends:
-    """Clients pointed at hosts that only requests-mock answers."""
-    return build_backends(UNIT_SETTINGS)
+def backends(http: FakeHttp) -> Backends:
+    """Clients pointed at hosts that only the fake transport answers."""
+    return build_backends(UNIT_SETTINGS, transport=http.transport)
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ import logging
 from typing import Any
 
 import pytest
-import requests_mock as rm
 from pydantic import BaseModel
 
 from connectors import Backends
@@ -15,6 +14,7 @@ from connectors.network import Incident
 from connectors.orders import OrderEvent
 from tests import factories as f
 from tests.connectors import payloads
+from tests.fake_http import FakeHttp
 
 ORDERS, BILLING, NETWORK = "http://orders.test", "http://billing.test", "http://network.test"
 EVENT = {"timestamp": "2026-11-20T08:30:00Z", "status": "shipped", "description": "Handed to DPD"}
@@ -40,10 +40,10 @@ def test_text_in_picks_the_language_and_falls_back_to_the_default() -> None:
     assert text_in("Order received", {"en": "Order in"}, "en") == "Order in"
 
 
-def test_orders_are_read_in_both_languages(backends: Backends, requests_mock: rm.Mocker) -> None:
-    requests_mock.get(f"{ORDERS}/orders/ORD-100001", json=payloads.ORDER)
+async def test_orders_are_read_in_both_languages(backends: Backends, http: FakeHttp) -> None:
+    http.get(f"{ORDERS}/orders/ORD-100001", json=payloads.ORDER)
 
-    received, handed = backends.orders.get_order("ORD-100001").events
+    received, handed = (await backends.orders.get_order("ORD-100001")).events
 
     assert [received.description_in("en"), received.description_in("fr")] == [
         "Order received",
@@ -55,12 +55,10 @@ def test_orders_are_read_in_both_languages(backends: Backends, requests_mock: rm
     assert handed.location_in("en") == "Nimbus warehouse, Milton Keynes"
 
 
-def test_invoice_lines_are_read_in_both_languages(
-    backends: Backends, requests_mock: rm.Mocker
-) -> None:
-    requests_mock.get(f"{BILLING}/accounts/30000001/invoices", json=[payloads.INVOICE])
+async def test_invoice_lines_are_read_in_both_languages(backends: Backends, http: FakeHttp) -> None:
+    http.get(f"{BILLING}/accounts/30000001/invoices", json=[payloads.INVOICE])
 
-    [invoice] = backends.billing.list_invoices("30000001")
+    [invoice] = await backends.billing.list_invoices("30000001")
 
     assert [line.description_in("fr") for line in invoice.lines] == [
         "Forfait mensuel : Nimbus Fibre 150 + TV Essentiel",
@@ -70,24 +68,24 @@ def test_invoice_lines_are_read_in_both_languages(
     assert invoice.lines[2].description_in("en") == "Loyalty discount"
 
 
-def test_incident_titles_are_read_in_both_languages(
-    backends: Backends, requests_mock: rm.Mocker
+async def test_incident_titles_are_read_in_both_languages(
+    backends: Backends, http: FakeHttp
 ) -> None:
-    requests_mock.get(f"{NETWORK}/incidents", json=[payloads.INCIDENT])
+    http.get(f"{NETWORK}/incidents", json=[payloads.INCIDENT])
 
-    [incident] = backends.network.incidents_for("M14 6NQ")
+    [incident] = await backends.network.incidents_for("M14 6NQ")
 
     assert incident.title_in("fr").startswith("Panne d'internet et de téléphone : ")
     assert incident.title_in("en") == payloads.INCIDENT["title"]
 
 
-def test_a_back_end_without_translations_is_still_read(
-    backends: Backends, requests_mock: rm.Mocker
+async def test_a_back_end_without_translations_is_still_read(
+    backends: Backends, http: FakeHttp
 ) -> None:
     # The bodies of tests/factories.py carry no translations, as the back-ends did before.
-    requests_mock.get(f"{ORDERS}/orders/ORD-100001", json=f.order())
+    http.get(f"{ORDERS}/orders/ORD-100001", json=f.order())
 
-    [received, handed] = backends.orders.get_order("ORD-100001").events
+    [received, handed] = (await backends.orders.get_order("ORD-100001")).events
 
     assert received.description_translations == {} and handed.location_translations == {}
     assert handed.description_in("fr") == "Handed to DPD"

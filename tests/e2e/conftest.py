@@ -32,6 +32,27 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def mock_backends() -> ConnectorSettings:
+    """The mock back-ends on free ports, with a short timeout: a test's stuck call fails fast."""
+    ports = {name: free_port() for name in ("crm", "billing", "orders", "network", "identity")}
+    return ConnectorSettings(
+        timeout_seconds=2, **{f"{name}_url": f"http://127.0.0.1:{p}" for name, p in ports.items()}
+    )
+
+
+def two_rasa_processes() -> BotSettings:
+    """A stack whose Rasa server runs as two processes, every port free."""
+    return BotSettings(
+        environment="development",
+        rasa_workers=2,
+        rasa_ports=[free_port(), free_port()],
+        action_port=free_port(),
+        gateway_port=free_port(),
+        action_token=secrets.token_urlsafe(32),
+        startup_timeout_seconds=600,
+    )
+
+
 AGENTS = {"ada": "correct-horse-1", "bob": "correct-horse-2", "sue": "correct-horse-3"}
 ROLES = {"sue": "supervisor"}  # the others are agents
 
@@ -59,11 +80,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         gateway_port=free_port(),
         action_token=secrets.token_urlsafe(32),
     )
-    backends = ConnectorSettings(
-        timeout_seconds=2,
-        **{f"{name}_url": f"http://127.0.0.1:{free_port()}" for name in
-           ("crm", "billing", "orders", "network", "identity")},
-    )  # fmt: skip
+    backends = mock_backends()
     log = io.StringIO()
     state = tmp_path_factory.mktemp("state")
     # Each run keeps its own lockouts and trackers: none left over from an earlier run.

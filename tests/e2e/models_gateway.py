@@ -142,12 +142,18 @@ def models_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Models]
         assert gateway.popen is not None
         gateway.popen.terminate()
         gateway.popen.wait(timeout=15)
-        client = redis.Redis.from_url(REDIS_URL)
-        keys = [*client.scan_iter(f"*{namespace}*"), *client.scan_iter("rq:job:*")]
-        own = [key for key in keys if namespace.encode() in key or _job_of(client, key, namespace)]
-        if own:
-            client.delete(*own)
-        client.srem("rq:queues", f"rq:queue:{namespace}")  # RQ's list of queues
+        forget_redis(namespace)
+
+
+def forget_redis(namespace: str) -> None:
+    """Delete a test's keys: the gateway's state under `namespace`, and the RQ queue of that
+    name with its jobs."""
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = [*client.scan_iter(f"*{namespace}*"), *client.scan_iter("rq:job:*")]
+    own = [key for key in keys if namespace.encode() in key or _job_of(client, key, namespace)]
+    if own:
+        client.delete(*own)
+    client.srem("rq:queues", f"rq:queue:{namespace}")  # RQ's list of queues
 
 
 def _job_of(client: redis.Redis, key: bytes, namespace: str) -> bool:

@@ -81,6 +81,18 @@ class Customer:
         self.say(text)
         return self.wait("bot_uttered", expect, timeout=30, consume=True)[1]["text"]
 
+    def ask_once_stored(self, text: str, expect: str = "") -> str:
+        """Say `text`; the bot's first message containing `expect` after the gateway has
+        acknowledged storing it. Unlike `ask`, never a later part of the previous answer, which
+        may arrive after that answer's first message was read."""
+        self.sio.emit(
+            "user_uttered",
+            {"message": text, "session_id": self.session_id},
+            callback=lambda *ack: self._record("stored", ack),
+        )
+        self.wait("stored", timeout=30, consume=True)
+        return self.wait("bot_uttered", expect, timeout=30, consume=True)[1]["text"]
+
     def close(self) -> None:
         self.sio.disconnect()
 

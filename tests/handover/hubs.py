@@ -14,10 +14,11 @@ import socketio
 
 from handover import crud, watchers
 from handover.config import HandoverSettings
-from handover.db import make_engine, migrate, session_factory
+from handover.db import make_engine, session_factory
 from handover.rasa import RasaClient
 from handover.service import Hub
 from handover.state import make_store
+from tests.migrated import migrated
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -29,25 +30,42 @@ class SilentRasa(RasaClient):
         super().__init__("http://127.0.0.1:9", token="unused", timeout=1)
         self.calls: list[str] = []
         self.languages: list[str | None] = []  # the widget language sent with each message
+        self.message_ids: list[str | None] = []  # the client's message id sent with each
+        self.answers: list[dict[str, Any]] = [{"text": "bot reply"}]
         self.failure: BaseException | None = None
         self.gate: asyncio.Event | None = None  # when set, answers wait for it
+        self._asked = asyncio.Condition()
 
     async def send(
-        self, conversation_id: str, text: str, *, language: str | None = None
+        self,
+        conversation_id: str,
+        text: str,
+        *,
+        language: str | None = None,
+        message_id: str | None = None,
     ) -> list[dict[str, Any]]:
-        self.calls.append(text)
-        self.languages.append(language)
+        async with self._asked:
+            self.calls.append(text)
+            self.languages.append(language)
+            self.message_ids.append(message_id)
+            self._asked.notify_all()
         if self.gate is not None:
             await self.gate.wait()
         if self.failure is not None:
             raise self.failure
-        return [{"text": "bot reply"}]
+        return [dict(answer) for answer in self.answers]
+
+    async def asked(self, count: int, seconds: float = 30) -> None:
+        """Wait until `count` messages have reached the bot; fails after `seconds` (the first
+        message of a run also loads the redaction engine)."""
+        async with self._asked:
+            await asyncio.wait_for(self._asked.wait_for(lambda: len(self.calls) >= count), seconds)
 
 
 @pytest.fixture(params=["memory", "redis"])
 async def hub(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Hub]:
     url = f"sqlite:///{tmp_path}/hub.db"
-    migrate(url)
+    migrated(url)
     namespace = f"test-hub-{uuid.uuid4().hex[:8]}"
     redis_url = REDIS_URL if request.param == "redis" else None
     tickets: list[tuple[str, str, list[dict[str, Any]]]] = []

@@ -15,11 +15,12 @@ from rasa.shared.core.events import Event
 from sqlalchemy.engine import Engine
 
 from handover import crud
-from handover.db import make_engine, migrate, session_factory, session_scope
+from handover.db import make_engine, session_factory, session_scope
 from handover.models import RecordedEvent
 from reporting import broker_table
 from tests.handover.conftest import BACKENDS, empty_database
 from tests.handover.test_api import gateway, login
+from tests.migrated import migrated
 from tests.reporting.test_bot_facts import publish
 
 PASSWORD = "long-enough-1"
@@ -36,7 +37,7 @@ PEOPLE = {
 def reports_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated gateway database with one person of each role."""
     with empty_database(request.param, tmp_path) as url:
-        migrate(url)
+        migrated(url)
         with session_scope(session_factory(make_engine(url))) as session:
             for name, (role, display) in PEOPLE.items():
                 crud.create_agent(

@@ -23,7 +23,9 @@ from handover.main import create_app
 from handover.rasa import RasaClient
 from handover.service import Hub
 
-WAIT_SECONDS = 5.0
+# How long a wait for what should come may last before the test fails. Waits end as soon as it
+# comes; a full run on 2 busy cores once took over 5 s for two messages to reach the bot.
+WAIT_SECONDS = 20.0
 
 # python-engineio's client asks aiohttp >= 3.10 for ClientWSTimeout; Rasa pins aiohttp 3.9, whose
 # ws_connect takes the same close timeout as a number. (Polling instead waits 25 s to close.)
@@ -32,18 +34,30 @@ if not hasattr(aiohttp, "ClientWSTimeout"):
 
 
 class FakeRasa(RasaClient):
-    """Answers every message with `answers`, or raises `failure`; records what it was sent."""
+    """Answers every message with `answers`, or raises `failure`; records what it was sent.
+    While `gate` is set to an unset event, answers wait for it (a slow bot)."""
 
     def __init__(self) -> None:
         super().__init__("http://127.0.0.1:9", token="unused", timeout=1)
         self.calls: list[tuple[str, str]] = []
         self.answers: list[dict[str, Any]] = [{"text": "bot reply"}]
         self.failure: BaseException | None = None
+        self.gate: asyncio.Event | None = None
+        self._asked = asyncio.Condition()
 
     async def send(
-        self, conversation_id: str, text: str, *, language: str | None = None
+        self,
+        conversation_id: str,
+        text: str,
+        *,
+        language: str | None = None,
+        message_id: str | None = None,
     ) -> list[dict[str, Any]]:
-        self.calls.append((conversation_id, text))
+        async with self._asked:
+            self.calls.append((conversation_id, text))
+            self._asked.notify_all()
+        if self.gate is not None:
+            await self.gate.wait()
         if self.failure is not None:
             raise self.failure
         return [dict(answer) for answer in self.answers]
@@ -53,6 +67,11 @@ class FakeRasa(RasaClient):
 
     def texts(self) -> list[str]:
         return [text for _, text in self.calls]
+
+    async def asked(self, count: int, seconds: float = WAIT_SECONDS) -> None:
+        """Wait until `count` messages have reached the bot; fails after `seconds`."""
+        async with self._asked:
+            await asyncio.wait_for(self._asked.wait_for(lambda: len(self.calls) >= count), seconds)
 
 
 @dataclass

@@ -15,8 +15,9 @@ from fastapi.testclient import TestClient
 from handover import crud
 from handover.canned import CannedResponsesError, load_canned_responses
 from handover.config import HandoverSettings
-from handover.db import make_engine, migrate, session_factory, session_scope
+from handover.db import make_engine, session_factory, session_scope
 from handover.main import create_app
+from tests.migrated import migrated
 
 BOT = {"Authorization": "Bearer dev-bot-token"}
 
@@ -24,7 +25,7 @@ BOT = {"Authorization": "Bearer dev-bot-token"}
 @pytest.fixture
 def database(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path}/api.db"
-    migrate(url)
+    migrated(url)
     with session_scope(session_factory(make_engine(url))) as session:
         for name, skills in (("orla", ["orders"]), ("gene", [])):
             crud.create_agent(

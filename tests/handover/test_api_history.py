@@ -11,17 +11,19 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import httpx
 import pytest
-import requests
-import requests_mock as requests_mock_module
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from connectors import build_sync_backends
 from connectors.crm import Ticket
+from connectors.settings import ConnectorSettings
 from handover import crud
 from handover.config import HandoverSettings
 from handover.db import make_engine, session_factory, session_scope
 from handover.main import create_app
+from tests.fake_http import FakeHttp
 from tests.handover.test_api import BOT, database, login  # noqa: F401
 
 CUSTOMER = "CUS-00001"
@@ -78,10 +80,12 @@ def client(database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClien
 
 
 @pytest.fixture
-def crm() -> Iterator[requests_mock_module.Mocker]:
+def crm(client: TestClient, http: FakeHttp) -> FakeHttp:
     """The CRM's side of the network: nothing answers unless a test registers it."""
-    with requests_mock_module.Mocker() as mocker:
-        yield mocker
+    # The gateway's own CRM client (BACKEND_CRM_URL is set), on the fake transport.
+    fake = build_sync_backends(ConnectorSettings(), transport=http.transport).crm
+    client.app.other_asgi_app.state.crm = fake  # type: ignore[attr-defined]
+    return http
 
 
 def queue_chat(client: TestClient, customer_id: str | None = CUSTOMER) -> None:
@@ -104,7 +108,7 @@ def crm_ticket(ticket_id: str, subject: str, created_at: datetime, **fields: Any
     return json.loads(ticket.json())
 
 
-def the_crm_lists(crm: requests_mock_module.Mocker, *tickets: Any) -> None:
+def the_crm_lists(crm: FakeHttp, *tickets: Any) -> None:
     crm.get(f"{CRM}/tickets", json=list(tickets))
 
 
@@ -118,7 +122,7 @@ def gene(client: TestClient) -> dict[str, str]:
 
 
 def test_the_other_conversations_of_the_same_customer_latest_first_with_their_contacts(
-    client: TestClient, gene: dict[str, str], crm: requests_mock_module.Mocker
+    client: TestClient, gene: dict[str, str], crm: FakeHttp
 ) -> None:
     the_crm_lists(crm)
 
@@ -142,11 +146,11 @@ def test_the_other_conversations_of_the_same_customer_latest_first_with_their_co
          "satisfaction": None, "ended_at": "2025-03-04T12:42:00+00:00"},
     ]  # fmt: skip
     assert [c["outcome"] for c in found["conversations"][1]["contacts"]] == ["abandoned"]
-    assert crm.last_request.qs == {"customer_id": [CUSTOMER.lower()]}  # requests-mock lowers
+    assert crm.last_request.qs == {"customer_id": [CUSTOMER]}
 
 
 def test_at_most_twenty_conversations_the_latest_first(
-    client: TestClient, gene: dict[str, str], crm: requests_mock_module.Mocker, database: str
+    client: TestClient, gene: dict[str, str], crm: FakeHttp, database: str
 ) -> None:
     the_crm_lists(crm)
     with session_scope(session_factory(make_engine(database))) as session:
@@ -162,7 +166,7 @@ def test_at_most_twenty_conversations_the_latest_first(
 
 
 def test_tickets_from_the_crm_redacted_and_from_the_gateway_once_each_newest_first(
-    client: TestClient, gene: dict[str, str], crm: requests_mock_module.Mocker, database: str
+    client: TestClient, gene: dict[str, str], crm: FakeHttp, database: str
 ) -> None:
     with session_scope(session_factory(make_engine(database))) as session:
         crud.add_ticket(session, conversation_id="chat-for-gene", reference="TCK-000099",
@@ -199,7 +203,7 @@ def test_tickets_from_the_crm_redacted_and_from_the_gateway_once_each_newest_fir
 
 
 def test_at_most_twenty_tickets_the_newest_first(
-    client: TestClient, gene: dict[str, str], crm: requests_mock_module.Mocker
+    client: TestClient, gene: dict[str, str], crm: FakeHttp
 ) -> None:
     listed = [
         crm_ticket(f"TCK-5000{n:02d}", f"Question {n}", MARCH + timedelta(days=n))
@@ -217,8 +221,8 @@ def test_at_most_twenty_tickets_the_newest_first(
 @pytest.mark.parametrize(
     "failure",
     [
-        {"exc": requests.ConnectTimeout},
-        {"exc": requests.ConnectionError},
+        {"exc": httpx.ConnectTimeout},
+        {"exc": httpx.ConnectError},
         {"status_code": 503, "json": {"detail": "down"}},
         {"text": "<html>not json</html>"},
         {"json": [{"ticket_id": "TCK-1"}]},  # breaks the contract
@@ -227,7 +231,7 @@ def test_at_most_twenty_tickets_the_newest_first(
 def test_a_crm_that_fails_leaves_its_tickets_out_and_the_rest_answered(
     client: TestClient,
     gene: dict[str, str],
-    crm: requests_mock_module.Mocker,
+    crm: FakeHttp,
     database: str,
     failure: dict[str, Any],
 ) -> None:
@@ -247,7 +251,7 @@ def test_a_crm_that_fails_leaves_its_tickets_out_and_the_rest_answered(
 
 
 def test_an_unverified_customer_gets_no_history_and_the_crm_is_not_asked(
-    client: TestClient, crm: requests_mock_module.Mocker, database: str
+    client: TestClient, crm: FakeHttp, database: str
 ) -> None:
     gene = login(client, "gene")
     queue_chat(client, customer_id=None)
@@ -266,7 +270,7 @@ def test_an_unverified_customer_gets_no_history_and_the_crm_is_not_asked(
 
 
 def test_who_may_read_the_conversation_may_read_its_history_and_nobody_else(
-    client: TestClient, gene: dict[str, str], crm: requests_mock_module.Mocker
+    client: TestClient, gene: dict[str, str], crm: FakeHttp
 ) -> None:
     the_crm_lists(crm)
     orla, sue = login(client, "orla"), login(client, "sue")  # orders only; a supervisor
@@ -286,7 +290,7 @@ def test_who_may_read_the_conversation_may_read_its_history_and_nobody_else(
 
 
 def test_the_agent_who_closed_it_still_reads_its_history_and_the_next_agent_does_not(
-    client: TestClient, gene: dict[str, str], crm: requests_mock_module.Mocker
+    client: TestClient, gene: dict[str, str], crm: FakeHttp
 ) -> None:
     the_crm_lists(crm)
     client.post(CHAT + "/close", json={"reason": "resolved"}, headers=gene).raise_for_status()

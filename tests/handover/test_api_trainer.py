@@ -25,7 +25,7 @@ from handover import crud
 from handover.api.deps import current_agent
 from handover.api.routes import trainer_inbox
 from handover.config import HandoverSettings
-from handover.db import make_engine, migrate, session_factory, session_scope
+from handover.db import make_engine, session_factory, session_scope
 from handover.main import create_app
 from nlu.encoders import encoder
 from reporting.bot_facts import normalised
@@ -33,6 +33,7 @@ from tests.handover.conftest import BACKENDS, empty_database
 from tests.handover.reports_gateway import events_engine, said_to_rasa  # noqa: F401
 from tests.handover.test_api import login, served
 from tests.handover.test_api_roles import routes_needing
+from tests.migrated import migrated
 from tests.reporting.test_bot_facts import said, session, slot
 from trainer import nlu_data
 
@@ -79,7 +80,7 @@ def settings_for(url: str, project: Path) -> HandoverSettings:
 @pytest.fixture(params=BACKENDS)
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with empty_database(request.param, tmp_path) as found:
-        migrate(found)
+        migrated(found)
         with session_scope(session_factory(make_engine(found))) as db:
             for name, role in PEOPLE.items():
                 crud.create_agent(db, username=name, password="long-enough-1", skills=[],

@@ -38,7 +38,12 @@ class RecordingRasa(RasaClient):
         self.failing = False
 
     async def send(
-        self, conversation_id: str, text: str, *, language: str | None = None
+        self,
+        conversation_id: str,
+        text: str,
+        *,
+        language: str | None = None,
+        message_id: str | None = None,
     ) -> list[dict[str, Any]]:
         if self.failing:
             raise RasaUnavailable("POST /webhooks/rest/webhook: HTTP 500")

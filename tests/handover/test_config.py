@@ -52,6 +52,15 @@ def test_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings() is config
 
 
+def test_the_bot_backlog_is_read_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert HandoverSettings().max_bot_backlog == 100
+    monkeypatch.setenv("HANDOVER_MAX_BOT_BACKLOG", "7")
+    assert HandoverSettings().max_bot_backlog == 7
+    monkeypatch.setenv("HANDOVER_MAX_BOT_BACKLOG", "0")
+    with pytest.raises(ValidationError, match="greater than or equal to 1"):
+        HandoverSettings()
+
+
 def test_production_is_the_default_and_refuses_placeholders(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -13,12 +13,13 @@ from aiohttp import web
 from fastapi.testclient import TestClient
 
 from handover.config import HandoverSettings
-from handover.db import migrate
 from handover.main import create_app
 from handover.rasa import RasaClient, RasaUnavailable, bot_language
+from tests.migrated import migrated
 
 TOKEN = "rasa-api-token-0123456789-0123456789"
-TIMEOUT = 0.3
+# Long enough for the in-process fake to answer on a loaded 2-core machine (0.3 s was not).
+TIMEOUT = 1.0
 
 
 class FakeRasa:
@@ -132,6 +133,18 @@ async def test_no_metadata_without_a_language_the_bot_speaks(
     assert fake.bodies == [{"sender": "chat 1", "message": "hi", "input_channel": "socketio"}]
 
 
+@pytest.mark.parametrize(("language", "metadata"), [("fr", {"language": "fr"}), (None, {})])
+async def test_the_clients_message_id_goes_as_the_messages_metadata(
+    rasa: tuple[FakeRasa, RasaClient], language: str | None, metadata: dict[str, str]
+) -> None:
+    """Rasa 3.6's REST channel takes no message id: its tracker keeps the metadata."""
+    fake, client = rasa
+
+    await client.send("chat 1", "hi", language=language, message_id="m-1")
+
+    assert fake.bodies[0]["metadata"] == {**metadata, "message_id": "m-1"}
+
+
 @pytest.mark.parametrize(
     ("context", "language"),
     [
@@ -208,7 +221,7 @@ def test_health_says_503_when_rasa_is_too_slow(
 ) -> None:
     monkeypatch.setattr("handover.bot_router.TIMEOUT", TIMEOUT)
     database = f"sqlite:///{tmp_path}/health.db"
-    migrate(database)
+    migrated(database)
     settings = HandoverSettings(database_url=database, rasa_url=silent_rasa)
 
     with TestClient(create_app(settings)) as gateway:

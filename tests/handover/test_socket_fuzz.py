@@ -85,8 +85,10 @@ async def round_trip(client: Client, event: str, reply: str, match: str = "") ->
 
 
 async def handlers_done() -> None:
-    """Until python-socketio runs no event handler (it runs each as a task it keeps here)."""
-    while task_reference_holder:
+    """Until python-socketio runs no event handler of this test's loop (it runs each as a task
+    it keeps here; a task left by an earlier test's gateway, on a loop now closed, never ends)."""
+    loop = asyncio.get_running_loop()
+    while any(task.get_loop() is loop and not task.done() for task in task_reference_holder):
         await asyncio.sleep(0.05)
 
 

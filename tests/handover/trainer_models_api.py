@@ -22,12 +22,13 @@ from sqlalchemy.orm import Session
 
 from handover import crud
 from handover.config import HandoverSettings
-from handover.db import make_engine, migrate, session_factory, session_scope
+from handover.db import make_engine, session_factory, session_scope
 from handover.main import create_app
 from tests.handover.conftest import BACKENDS, empty_database
 from tests.handover.reports_gateway import events_engine  # noqa: F401
 from tests.handover.test_api import login
 from tests.handover.trainer_models_rows import seed_registry
+from tests.migrated import migrated
 from trainer import audit, jobs
 from trainer.settings import TrainerSettings
 
@@ -39,7 +40,7 @@ DEFAULT_SHARE = 0.25  # TRAINER_CANARY_SHARE here
 @pytest.fixture(params=BACKENDS)
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with empty_database(request.param, tmp_path) as found:
-        migrate(found)
+        migrated(found)
         with session_scope(session_factory(make_engine(found))) as db:
             for name, role in PEOPLE.items():
                 crud.create_agent(db, username=name, password="long-enough-1", skills=[],

@@ -16,7 +16,7 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from connectors.crm import CrmClient
+from connectors.crm import SyncCrmClient
 from connectors.mocks.seed import build_dataset
 from connectors.mocks.server import RunningMocks, mocks_in_thread
 from handover.db import session_factory
@@ -70,8 +70,8 @@ def live_mocks() -> Iterator[RunningMocks]:
 
 
 @pytest.fixture
-def crm(live_mocks: RunningMocks) -> CrmClient:
-    return live_mocks.backends().crm
+def crm(live_mocks: RunningMocks) -> SyncCrmClient:
+    return live_mocks.sync_backends().crm
 
 
 @pytest.fixture

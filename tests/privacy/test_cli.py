@@ -10,7 +10,8 @@ import pytest
 from handover import crud
 from handover.__main__ import main
 from handover.config import settings
-from handover.db import make_engine, migrate, session_factory, session_scope
+from handover.db import make_engine, session_factory, session_scope
+from tests.migrated import migrated
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, live_mocks) -> 
     monkeypatch.setenv("REPORTING_EVENTS_URL", f"sqlite:///{tmp_path}/events.db")
     monkeypatch.setenv("BACKEND_CRM_URL", live_mocks.url("crm"))
     settings.cache_clear()
-    migrate(url)
+    migrated(url)
     with session_scope(session_factory(make_engine(url))) as session:
         crud.upsert_conversation(session, conversation_id="jane-chat", customer_id="CUS-00001")
         crud.add_message(session, conversation_id="jane-chat", sender="user", text="hello")

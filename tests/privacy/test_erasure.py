@@ -13,16 +13,17 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from connectors.crm import CrmClient, TicketRequest
+from connectors.crm import SyncCrmClient, TicketRequest
 from connectors.errors import NotFound
 from handover import crud
 from handover.config import HandoverSettings
-from handover.db import make_engine, migrate, session_factory, session_scope
+from handover.db import make_engine, session_factory, session_scope
 from handover.main import create_app
 from handover.models import Conversation, ConversationNote
 from handover.state import Owner, RedisStateStore
 from privacy import erasure, trackers
 from privacy.erasure import PrivacyStores
+from tests.migrated import migrated
 from tests.privacy.conftest import add_events
 
 JANE, JANE_ACCOUNT = "CUS-00001", "30000001"
@@ -41,7 +42,7 @@ class Held:
 
 @pytest.fixture
 async def held(
-    sessions: sessionmaker, tracker_store: Engine, redis_state: RedisStateStore, crm: CrmClient
+    sessions: sessionmaker, tracker_store: Engine, redis_state: RedisStateStore, crm: SyncCrmClient
 ) -> Held:
     """Jane's data in every store (three conversations), and Mohammed Khan's beside it."""
     gateway_ticket = crm.create_ticket(
@@ -125,7 +126,7 @@ async def test_export_holds_everything_found(held: Held) -> None:
 
 
 async def test_erase_then_export_leaves_nothing_and_the_receipt_lists_every_store(
-    held: Held, sessions: sessionmaker, tracker_store: Engine, crm: CrmClient
+    held: Held, sessions: sessionmaker, tracker_store: Engine, crm: SyncCrmClient
 ) -> None:
     receipt = await erasure.erase(held.stores, account=JANE_ACCOUNT)
 
@@ -181,7 +182,7 @@ async def test_erasure_can_run_again(held: Held) -> None:
 async def test_a_crm_failure_keeps_the_ticket_links_for_the_next_run(
     held: Held, sessions: sessionmaker
 ) -> None:
-    down = CrmClient("http://127.0.0.1:9", timeout=1)
+    down = SyncCrmClient("http://127.0.0.1:9", timeout=1)
     broken = PrivacyStores(sessions, held.stores.tracker_store, held.stores.state, down)
 
     receipt = await erasure.erase(broken, customer_id=JANE)
@@ -230,7 +231,7 @@ def gateway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestCli
     monkeypatch.setenv("PRIVACY_TRACKER_STORE_URL", f"sqlite:///{tmp_path}/trackers.db")
     monkeypatch.setenv("REPORTING_EVENTS_URL", f"sqlite:///{tmp_path}/events.db")
     monkeypatch.setenv("BACKEND_CRM_URL", "http://127.0.0.1:9")  # the CRM is down here
-    migrate(url)
+    migrated(url)
     with session_scope(session_factory(make_engine(url))) as session:
         for name, role in (("sam", "agent"), ("sue", "supervisor")):
             crud.create_agent(

@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
-import pytest
-import requests
-import requests_mock as rm
+import functools
 
-from connectors.crm import CrmClient, TicketRequest
+import httpx
+import pytest
+
+from connectors import build_sync_backends
+from connectors.crm import SyncCrmClient, TicketRequest
 from connectors.errors import ConnectorTimeout, ConnectorUnavailable, NotFound
 from connectors.settings import ConnectorSettings
+from handover import main
 from handover.main import crm_ticket_opener
 from tests.connectors.payloads import TICKET
+from tests.fake_http import FakeHttp
 
 CRM = "http://crm.test"
 SESSION_ID = "9f1c2e3d4b5a69788796a5b4c3d2e1f0"
+# 2.5 s for each phase of a request, as requests' `timeout=2.5`.
+TIMEOUT = {"connect": 2.5, "read": 2.5, "write": 2.5, "pool": 2.5}
 
 
-def test_the_gateway_ticket_holds_no_session_id_and_no_personal_data() -> None:
+@pytest.fixture
+def gateway_crm(monkeypatch: pytest.MonkeyPatch, http: FakeHttp) -> FakeHttp:
+    """The gateway's CRM client (handover/main.py builds it) on the fake transport."""
+    fake = functools.partial(build_sync_backends, transport=http.transport)
+    monkeypatch.setattr(main, "build_backends", fake)
+    return http
+
+
+def test_the_gateway_ticket_holds_no_session_id_and_no_personal_data(
+    gateway_crm: FakeHttp,
+) -> None:
     open_ticket = crm_ticket_opener(ConnectorSettings(crm_url=CRM, timeout_seconds=2))
     transcript = [
         {"sender": "user", "text": "my dob is 14/03/1985", "timestamp": "2026-11-21T09:29:00Z"},
@@ -26,9 +42,8 @@ def test_the_gateway_ticket_holds_no_session_id_and_no_personal_data() -> None:
             "timestamp": "2026-11-21T09:30:00Z",
         },
     ]
-    with rm.Mocker() as http:
-        created = http.post(f"{CRM}/tickets", json=TICKET)
-        assert open_ticket(SESSION_ID, "wait_too_long", transcript) == TICKET["ticket_id"]
+    created = gateway_crm.post(f"{CRM}/tickets", json=TICKET)
+    assert open_ticket(SESSION_ID, "wait_too_long", transcript) == TICKET["ticket_id"]
     body = created.last_request.json()
     assert SESSION_ID not in created.last_request.text
     assert body["subject"].startswith("Chat ") and "wait_too_long" in body["subject"]
@@ -40,33 +55,30 @@ def test_the_gateway_ticket_holds_no_session_id_and_no_personal_data() -> None:
     assert body["customer_id"] is None  # nobody verified
 
 
-def test_the_gateway_ticket_names_the_verified_customer() -> None:
+def test_the_gateway_ticket_names_the_verified_customer(gateway_crm: FakeHttp) -> None:
     open_ticket = crm_ticket_opener(ConnectorSettings(crm_url=CRM, timeout_seconds=2))
-    with rm.Mocker() as http:
-        created = http.post(f"{CRM}/tickets", json=TICKET)
-        open_ticket(SESSION_ID, "wait_too_long", [], customer_id="CUS-00001")
+    created = gateway_crm.post(f"{CRM}/tickets", json=TICKET)
+    open_ticket(SESSION_ID, "wait_too_long", [], customer_id="CUS-00001")
     assert created.last_request.json()["customer_id"] == "CUS-00001"
 
 
 @pytest.fixture
-def crm() -> CrmClient:
-    return CrmClient(CRM, timeout=2.5)
+def crm(http: FakeHttp) -> SyncCrmClient:
+    return SyncCrmClient(CRM, timeout=2.5, transport=http.transport)
 
 
-def test_tickets_are_listed_by_customer(crm: CrmClient) -> None:
-    with rm.Mocker() as http:
-        listed = http.get(f"{CRM}/tickets", json=[TICKET])
-        tickets = crm.list_tickets("CUS-00001")
+def test_tickets_are_listed_by_customer(crm: SyncCrmClient, http: FakeHttp) -> None:
+    listed = http.get(f"{CRM}/tickets", json=[TICKET])
+    tickets = crm.list_tickets("CUS-00001")
     assert [t.ticket_id for t in tickets] == [TICKET["ticket_id"]]
-    assert listed.last_request.qs == {"customer_id": ["cus-00001"]}
-    assert listed.last_request.timeout == 2.5
+    assert listed.last_request.qs == {"customer_id": ["CUS-00001"]}
+    assert listed.last_request.timeout == TIMEOUT
 
 
-def test_a_ticket_is_deleted_by_reference(crm: CrmClient) -> None:
-    with rm.Mocker() as http:
-        deleted = http.delete(f"{CRM}/tickets/TCK-400001", json=TICKET)
-        assert crm.delete_ticket("TCK-400001").ticket_id == TICKET["ticket_id"]
-    assert deleted.called_once and deleted.last_request.timeout == 2.5
+def test_a_ticket_is_deleted_by_reference(crm: SyncCrmClient, http: FakeHttp) -> None:
+    deleted = http.delete(f"{CRM}/tickets/TCK-400001", json=TICKET)
+    assert crm.delete_ticket("TCK-400001").ticket_id == TICKET["ticket_id"]
+    assert deleted.called_once and deleted.last_request.timeout == TIMEOUT
 
 
 @pytest.mark.parametrize(
@@ -74,27 +86,28 @@ def test_a_ticket_is_deleted_by_reference(crm: CrmClient) -> None:
     [
         ({"status_code": 404, "json": {"detail": "unknown ticket"}}, NotFound),
         ({"status_code": 503}, ConnectorUnavailable),
-        ({"exc": requests.ConnectTimeout}, ConnectorTimeout),
+        ({"exc": httpx.ConnectTimeout}, ConnectorTimeout),
     ],
 )
-def test_delete_failures_raise_the_connector_errors(crm: CrmClient, answer: dict, error) -> None:
-    with rm.Mocker() as http:
-        http.delete(f"{CRM}/tickets/TCK-1", **answer)
-        with pytest.raises(error):
-            crm.delete_ticket("TCK-1")
+def test_delete_failures_raise_the_connector_errors(
+    crm: SyncCrmClient, http: FakeHttp, answer: dict, error
+) -> None:
+    http.delete(f"{CRM}/tickets/TCK-1", **answer)
+    with pytest.raises(error):
+        crm.delete_ticket("TCK-1")
 
 
-def test_a_reference_cannot_change_the_path(crm: CrmClient) -> None:
+def test_a_reference_cannot_change_the_path(crm: SyncCrmClient, http: FakeHttp) -> None:
     with pytest.raises(ValueError, match="invalid path segment"):
         crm.delete_ticket("..")
-    with rm.Mocker() as http:
-        deleted = http.delete(f"{CRM}/tickets/a%2F..%2Fcustomers", json=TICKET)
-        crm.delete_ticket("a/../customers")
+    assert not http.called
+    deleted = http.delete(f"{CRM}/tickets/a%2F..%2Fcustomers", json=TICKET)
+    crm.delete_ticket("a/../customers")
     assert deleted.called_once
 
 
 def test_the_mock_crm_lists_and_deletes(live_mocks) -> None:
-    crm = live_mocks.backends().crm
+    crm = live_mocks.sync_backends().crm
     mine = crm.create_ticket(
         TicketRequest(customer_id="CUS-00007", subject="s", description="d", reason="r")
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import stat
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -110,3 +112,21 @@ async def test_postgresql_table() -> None:
             assert broker_table.delete_senders(broker.engine, ["chat-1", "chat-2"]) == 2
         finally:
             await broker.close()
+
+
+@pytest.mark.parametrize("trial", range(5))
+def test_rasa_processes_starting_together_share_the_new_table(tmp_path: Path, trial: int) -> None:
+    url = f"sqlite:///{tmp_path}/events.db"
+    barrier = threading.Barrier(4)
+
+    def start() -> None:
+        engine = broker_table.events_engine(url)
+        barrier.wait()
+        try:
+            broker_table.create_table(engine)
+        finally:
+            engine.dispose()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: start(), range(4)))  # re-raises what a thread raised
+    assert inspect(broker_table.events_engine(url)).has_table("rasa_events")

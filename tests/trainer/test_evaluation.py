@@ -31,6 +31,7 @@ from trainer.evaluation import (
     read_set,
     score_set,
 )
+from trainer.settings import TrainerSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "nimbus.tar.gz"
@@ -196,6 +197,23 @@ def test_default_sets_add_the_regression_set_once_there(tmp_path: Path) -> None:
     assert ("dev" in names) == (SHARED_EVAL / "dev.jsonl").is_file()
     regression.write_text('{"text": "hi", "intent": "greet"}\n', encoding="utf-8")
     assert default_sets(regression)[-1] == EvalSet(REGRESSION, regression)
+
+
+def test_the_settings_name_the_sets_and_pass_them_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    regression = tmp_path / "regression.jsonl"
+    monkeypatch.setenv("TRAINER_REGRESSION_FILE", str(regression))
+    monkeypatch.setenv("TRAINER_EVALUATION_SETS", json.dumps({"mine": str(tmp_path / "m.jsonl")}))
+    settings = TrainerSettings()
+    assert settings.sets() == [EvalSet("mine", tmp_path / "m.jsonl")]
+    regression.write_text('{"text": "hi", "intent": "greet"}\n', encoding="utf-8")
+    assert [s.name for s in settings.sets()] == ["mine", REGRESSION]
+    for name, value in settings.as_env().items():  # what a worker or a job's process reads
+        monkeypatch.setenv(name, value)
+    assert TrainerSettings().sets() == settings.sets()
+    monkeypatch.delenv("TRAINER_EVALUATION_SETS")
+    assert TrainerSettings().sets() == default_sets(regression)
 
 
 def test_evaluation_json_round_trip() -> None:

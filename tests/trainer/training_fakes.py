@@ -136,7 +136,8 @@ class FakeSteps:
             live_model_id=self.live_model_id,
         )
 
-    def sets(self, regression: Path) -> list[EvalSet]:
+    def sets(self, settings: TrainerSettings) -> list[EvalSet]:
+        regression = settings.regression_file
         return [EvalSet("holdout", regression), EvalSet("regression", regression)]
 
     def evaluate(self, model: Path, sets: Sequence[EvalSet]) -> Evaluation:

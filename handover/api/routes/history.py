@@ -21,7 +21,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel
 
-from connectors.crm import CrmClient
+from connectors.crm import SyncCrmClient as CrmClient
 from connectors.errors import ConnectorError
 from handover import crud
 from handover.api.deps import CleanJsonBody, ConversationId, HubDep
