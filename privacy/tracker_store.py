@@ -29,6 +29,8 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot import rasa_fixes
+from bot.rasa_sqlite import write_ahead
 from privacy.events import asked_slots, redact_event
 from privacy.files import create_private_file, make_private
 from privacy.logging import install_log_redaction
@@ -58,10 +60,12 @@ class RedactingTrackerStore(SQLTrackerStore):
         super().__init__(
             domain=domain, host=host, dialect=dialect, db=db, event_broker=event_broker, **kwargs
         )
+        write_ahead(self.engine)
         redactor()  # build it now, at start-up, rather than during the first conversation
         # The only code of ours that Rasa loads at start: its logs (user text under --debug)
-        # get the same filter as the gateway's.
+        # get the same filter as the gateway's, and its code our fixes (bot/rasa_fixes.py).
         install_log_redaction()
+        rasa_fixes.apply()
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Append the tracker's new events, redacted, to the database; then publish them."""
@@ -94,23 +98,37 @@ class RedactingTrackerStore(SQLTrackerStore):
         `save` publishes the redacted events it stored instead."""
 
     def _publish(self, sender_id: str, events: list[dict[str, Any]]) -> None:
-        """Each event to the broker, as `TrackerStore._stream_new_events` shapes it.
+        """The events to the broker, as `TrackerStore._stream_new_events` shapes each.
 
-        After the commit, and a failure is logged, not raised: the conversation is saved and
-        goes on; only reports miss the event. (Rasa's RabbitMQ broker publishes in the
-        background and keeps what failed for its reconnection: it does not raise here.)
+        A broker that takes a turn's events at once (`publish_all`: the SQL event store, one
+        commit for them all) gets them so; others one at a time. After the commit, and a
+        failure is logged, not raised: the conversation is saved and goes on; only reports
+        miss the events. (Rasa's RabbitMQ broker publishes in the background and keeps what
+        failed for its reconnection: it does not raise here.)
         """
-        if self.event_broker is None:
+        if self.event_broker is None or not events:
             return
-        for event in events:
+        messages = [{"sender_id": sender_id, **event} for event in events]
+        publish_all = getattr(self.event_broker, "publish_all", None)
+        if callable(publish_all):
             try:
-                self.event_broker.publish({"sender_id": sender_id, **event})
+                publish_all(messages)
             except Exception as error:
-                # Not the error's text (a database error quotes the row) nor the sender id: a
-                # short stand-in tells conversations apart.
-                logger.error(
-                    "event broker failed (%s): a %s event of conversation %s is not in reports",
-                    type(error).__name__,
-                    event.get("event"),
-                    pseudonym(sender_id),
-                )
+                self._log_failure(error, sender_id, f"{len(messages)} events")
+            return
+        for message in messages:
+            try:
+                self.event_broker.publish(message)
+            except Exception as error:
+                self._log_failure(error, sender_id, f"a {message.get('event')} event")
+
+    @staticmethod
+    def _log_failure(error: Exception, sender_id: str, what: str) -> None:
+        # Not the error's text (a database error quotes the row) nor the sender id: a short
+        # stand-in tells conversations apart.
+        logger.error(
+            "event broker failed (%s): %s of conversation %s not in reports",
+            type(error).__name__,
+            what,
+            pseudonym(sender_id),
+        )

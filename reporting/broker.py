@@ -15,6 +15,7 @@ no index on the sender for erasure, and whose SQLite file would be readable by a
 from __future__ import annotations
 
 from asyncio import AbstractEventLoop
+from collections.abc import Sequence
 from typing import Any
 
 from rasa.core.brokers.broker import EventBroker
@@ -25,7 +26,8 @@ from reporting.settings import DEFAULT_EVENTS_URL
 
 
 class SQLEventStore(EventBroker):
-    """Each published event becomes one row, committed before `publish` returns."""
+    """Each published event becomes one row, committed before `publish` returns; a turn's
+    events given to `publish_all` are committed together."""
 
     def __init__(self, url: str = DEFAULT_EVENTS_URL) -> None:
         self.engine = broker_table.events_engine(url)
@@ -40,8 +42,14 @@ class SQLEventStore(EventBroker):
 
     def publish(self, event: dict[str, Any]) -> None:
         """Store one event (Rasa's dict with `sender_id`); raises when the database fails."""
+        self.publish_all([event])
+
+    def publish_all(self, events: Sequence[dict[str, Any]]) -> None:
+        """Store the events in one transaction (the tracker store's turn: one commit rather
+        than one per event, see docs/benchmarks.md); all or none, and raises when the database
+        fails or one is not an event."""
         with self.engine.begin() as connection:
-            broker_table.insert(connection, [event])
+            broker_table.insert(connection, events)
 
     async def close(self) -> None:
         self.engine.dispose()

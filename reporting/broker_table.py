@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine, create_engine
 from sqlalchemy.exc import OperationalError
 
+from bot.rasa_sqlite import write_ahead
 from privacy.files import make_private
 
 EVENTS = Table(
@@ -48,9 +49,10 @@ class NotAnEvent(ValueError):
 
 
 def events_engine(url: str) -> Engine:
-    """An engine on the events database; a SQLite file is created owner-only if missing."""
+    """An engine on the events database; a SQLite file is created owner-only if missing, and
+    written with a write-ahead log (`bot.rasa_sqlite`)."""
     make_private(url)
-    return create_engine(url, future=True)
+    return write_ahead(create_engine(url, future=True))
 
 
 def create_table(engine: Engine) -> None:

@@ -5,8 +5,9 @@ needs both. `session_request` binds the socket to a conversation: the one it nam
 secret matches, else a new one, so an id alone reveals nothing. `session_confirm` answers
 `{"session_id", "session_secret"}` (rasa-webchat reads `session_id` from it). The secret may
 come as `session_secret` or `customData.session_secret` in `session_request`, or in the
-Socket.IO connect `auth` payload. Every other event needs a socket bound this way, and acts on
-that conversation whatever `session_id` it names. A host
+Socket.IO connect `auth` payload. Every other event needs a socket bound this way (one sent
+right after `session_request` waits for it), and acts on that conversation whatever
+`session_id` it names. A host
 site may vouch for its signed-in customer with `customer_id` and `customer_hash`.
 
 `user_uttered` may carry the client's `message_id` (or `customData.message_id`): a message sent
@@ -19,6 +20,8 @@ conversation, with `handover_status {state: "closed", outcome}`), after which `s
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 from typing import Any
 
@@ -30,6 +33,8 @@ from handover.sockets.credentials import is_valid, is_valid_identity, new_sessio
 from handover.texts import LANGUAGES
 
 CUSTOMER_ID = re.compile(r"[A-Za-z0-9_.:@-]{1,64}")  # conversations.customer_id holds 64
+# How long an event sent right after `session_request` waits for the join before it is refused.
+JOIN_WAIT_SECONDS = 10.0
 
 
 def _field(data: Any, name: str) -> Any:
@@ -48,6 +53,24 @@ class CustomerNamespace(GuardedNamespace):
     def __init__(self, hub: Hub) -> None:
         super().__init__("/")
         self.hub = hub
+        # Sockets whose session_request is being handled: their next events wait for it.
+        self._joining: dict[str, asyncio.Event] = {}
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        """As every namespace's; a `session_request` also holds the socket's later events
+        until it is done. python-socketio runs each event in a task of its own, and the join
+        awaits the database: a widget that sends its first message right after asking for the
+        session (a closed loop under load did) would otherwise be told `not_joined`."""
+        if event != "session_request" or not args:
+            return await super().trigger_event(event, *args)
+        sid, joined = args[0], asyncio.Event()
+        self._joining[sid] = joined  # before any await: the events behind it see it
+        try:
+            return await super().trigger_event(event, *args)
+        finally:
+            joined.set()
+            if self._joining.get(sid) is joined:
+                del self._joining[sid]
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         secret = auth.get("session_secret") if isinstance(auth, dict) else None
@@ -138,6 +161,10 @@ class CustomerNamespace(GuardedNamespace):
         `session_confirm` (and send the one they asked for) still reach their conversation,
         and naming another one reaches nothing.
         """
+        joining = self._joining.get(sid)
+        if joining is not None:  # sent right after its session_request: wait for the join
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(joining.wait(), JOIN_WAIT_SECONDS)
         session = await self.get_session(sid)
         confirmed = session.get("session_id") if session else None
         if confirmed is None:

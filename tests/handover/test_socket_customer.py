@@ -266,3 +266,28 @@ async def test_the_privacy_page_the_widget_links_to_exists_in_both_languages(
                 assert heading in (await page.text())
         async with http.get(f"{gateway.url}/privacy", params={"lang": "de"}) as page:
             assert page.status == 422
+
+
+async def test_a_message_sent_right_after_the_session_request_waits_for_the_join(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The join awaits the database; python-socketio handles each event in a task of its own.
+    joined = gateway.hub.customer_joined
+
+    async def slow_join(*args: object, **kwargs: object) -> None:
+        await asyncio.sleep(0.5)
+        await joined(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gateway.hub, "customer_joined", slow_join)
+    client = await Client().connect(gateway.url)
+    await client.emit("session_request", {})
+    ack = await client.sio.call(
+        "user_uttered", {"message": "where is my parcel"}, namespace="/", timeout=10
+    )
+
+    assert ack["status"] == "accepted", ack
+    (confirm,) = await client.wait("session_confirm")
+    await client.wait("bot_uttered")
+    assert client.of("error") == []
+    assert await stored(gateway, confirm["session_id"]) == ["where is my parcel", "bot reply"]
+    await client.close()

@@ -130,3 +130,16 @@ def test_rasa_processes_starting_together_share_the_new_table(tmp_path: Path, tr
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda _: start(), range(4)))  # re-raises what a thread raised
     assert inspect(broker_table.events_engine(url)).has_table("rasa_events")
+
+
+async def test_a_turns_events_are_stored_together_or_not_at_all(tmp_path: Path) -> None:
+    broker = await rasa_builds(f"sqlite:///{tmp_path}/events.db")
+    assert isinstance(broker, SQLEventStore)
+    broker.publish_all(EVENTS[:2])
+
+    with pytest.raises(broker_table.NotAnEvent):
+        broker.publish_all([EVENTS[2], {"sender_id": "chat-2"}])
+
+    assert broker_table.events_of(broker.engine, ["chat-1", "chat-2"]) == {"chat-1": EVENTS[:2]}
+    broker.publish_all([])
+    await broker.close()

@@ -130,3 +130,52 @@ async def test_a_failing_broker_loses_no_save_and_logs_no_sender(
     assert "event broker failed (ConnectionError)" in caplog.text
     assert "chat-secret-sender" not in caplog.text
     store.engine.dispose()
+
+
+class TurnBroker(CollectingBroker):
+    """A broker that takes a turn's events at once, as the SQL event store does."""
+
+    def __init__(self, failing: bool = False) -> None:
+        super().__init__(failing)
+        self.turns: list[list[dict[str, Any]]] = []
+
+    def publish(self, event: dict[str, Any]) -> None:
+        raise AssertionError("a broker with publish_all gets a turn's events at once")
+
+    def publish_all(self, events: list[dict[str, Any]]) -> None:
+        if self.failing:
+            raise ConnectionError("broker down, holding chat-secret-sender")
+        self.turns.append(events)
+        self.published.extend(events)
+
+
+async def test_a_broker_that_takes_a_turn_at_once_gets_each_saves_events_together(
+    tmp_path: Path, domain: Domain
+) -> None:
+    broker = TurnBroker()
+    store = RedactingTrackerStore(domain, f"sqlite:///{tmp_path}/t.db", event_broker=broker)
+
+    await save_verification(store, domain)
+    await store.save(await store.retrieve("jane"))  # nothing new: nothing published
+
+    assert [len(turn) for turn in broker.turns] == [len(t) for t in verification_turns()]
+    assert broker.published == stored_rows(store)
+    assert "30000001" in json.dumps(broker.published)  # the account number is not a secret
+    assert "14/03/1985" not in json.dumps(broker.published)
+    store.engine.dispose()
+
+
+async def test_a_failing_turn_broker_loses_no_save_and_logs_no_sender(
+    tmp_path: Path, domain: Domain, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = RedactingTrackerStore(
+        domain, f"sqlite:///{tmp_path}/t.db", event_broker=TurnBroker(failing=True)
+    )
+    caplog.set_level(logging.ERROR, logger="privacy.tracker_store")
+
+    await save_verification(store, domain, sender="chat-secret-sender")
+
+    assert len(stored_rows(store)) == sum(len(turn) for turn in verification_turns())
+    assert "event broker failed (ConnectionError): 8 events of conversation" in caplog.text
+    assert "chat-secret-sender" not in caplog.text
+    store.engine.dispose()
