@@ -83,6 +83,12 @@ class BotSettings(BaseSettings):
     # waits (up to pysqlite's 5 s) for another's; 4 processes saving 300 turns each at once
     # never met "database is locked" (p99 0.3 s on a busy 2-core machine).
     rasa_workers: int | Literal["auto"] = 1
+    # TensorFlow's threads in each Rasa process (intra- and inter-op). Rasa's models are small:
+    # under load, one thread per process does more than TensorFlow's default of one per core,
+    # which has each process's threads compete with the others' (bench_table, 2 processes at
+    # c=32 on 2 cores: 20.3 msg/s against 17.9, p95 1.9 s against 2.9). Training is not
+    # concerned: it runs in the trainer worker or `make model`.
+    rasa_tf_threads: int = Field(1, ge=1, le=64)
     # Action servers, each Rasa process using one in turn. 1 is enough: the actions wait on the
     # back-ends (async httpx), and one event loop waits on hundreds of calls at once.
     action_workers: int = Field(1, ge=1, le=MAX_WORKERS)

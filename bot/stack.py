@@ -166,7 +166,11 @@ class Stack:
             },
         }
         cors = ["--cors", *self.bot.rasa_cors_origins] if self.bot.rasa_cors_origins else []
-        rasa_env = dict(common)
+        rasa_env = {
+            **common,
+            "TF_INTRA_OP_PARALLELISM_THREADS": str(self.bot.rasa_tf_threads),
+            "TF_INTER_OP_PARALLELISM_THREADS": str(self.bot.rasa_tf_threads),
+        }
         if self._lock_store is not None:
             rasa_env["TICKET_LOCK_LIFETIME"] = str(LOCK_LIFETIME_SECONDS)
         processes = [

@@ -226,3 +226,17 @@ def test_a_redis_url_rasa_cannot_use_is_a_clear_error(
 
     assert run.main() == 2
     assert "REDIS_URL must be redis://" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_each_rasa_process_gets_the_tensorflow_threads_set(
+    stacks: list[Stack], threads: int
+) -> None:
+    stack = stack_of(stacks, BotSettings(rasa_workers=2, rasa_tf_threads=threads))
+
+    for process in named(stack, "rasa"):
+        assert process.env["TF_INTRA_OP_PARALLELISM_THREADS"] == str(threads)
+        assert process.env["TF_INTER_OP_PARALLELISM_THREADS"] == str(threads)
+    # Trainings are not run by these processes, and nothing else runs TensorFlow.
+    others = [p for p in stack.processes if not p.name.startswith("rasa")]
+    assert others and all("TF_INTRA_OP_PARALLELISM_THREADS" not in p.env for p in others)

@@ -35,6 +35,8 @@ SETTINGS: tuple[type[BaseSettings], ...] = (
 LIBRARY_VARIABLES = {
     "FORWARDED_ALLOW_IPS": "uvicorn/config.py",
     "RASA_TELEMETRY_ENABLED": "rasa/telemetry.py",
+    "TF_INTRA_OP_PARALLELISM_THREADS": "rasa/constants.py",
+    "TF_INTER_OP_PARALLELISM_THREADS": "rasa/constants.py",
 }
 PLACEHOLDER = "change-me"
 # Each shipped secret, and the settings class and field that must refuse its placeholder.
