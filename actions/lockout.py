@@ -41,8 +41,9 @@ from pydantic import BaseSettings, Field, validator
 from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, create_engine, make_url
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.sql_tables import create_tables
 from connectors.errors import ConnectorUnavailable
 
 Scope = Literal["conversation", "account", "order"]
@@ -142,14 +143,7 @@ class SqlAttemptStore:
     def __init__(self, url: str) -> None:
         _private_sqlite_file(url)
         self._engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
-        for attempt in range(3):
-            try:
-                _metadata.create_all(self._engine)
-                break
-            except OperationalError:
-                # Another action server created a table between the check and the CREATE.
-                if attempt == 2:
-                    raise
+        create_tables(self._engine, _metadata)  # action servers may start together
         dialect = self._engine.dialect.name
         self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
 

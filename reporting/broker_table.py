@@ -29,9 +29,9 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Connection, Engine, create_engine
-from sqlalchemy.exc import OperationalError
 
 from bot.rasa_sqlite import write_ahead
+from bot.sql_tables import create_tables
 from privacy.files import make_private
 
 EVENTS = Table(
@@ -56,11 +56,9 @@ def events_engine(url: str) -> Engine:
 
 
 def create_table(engine: Engine) -> None:
-    """Create the table (and its indexes) unless it exists: its writers call it at start."""
-    try:
-        EVENTS.metadata.create_all(engine)
-    except OperationalError:  # another Rasa process created it between the check and CREATE
-        EVENTS.metadata.create_all(engine)
+    """Create the table (and its indexes) unless it exists: its writers (every Rasa process)
+    call it at start, possibly together (`bot.sql_tables`)."""
+    create_tables(engine, EVENTS.metadata)
 
 
 def row_of(event: Any) -> dict[str, Any]:
