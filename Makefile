@@ -22,7 +22,8 @@ DOCS_JS := $(SWAGGER_DIR)/swagger-ui-bundle.js
 ECHARTS := 6.1.0
 CHARTS_JS := build/vendor/echarts.min.js
 TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
-	nlu/tokenizer.py nlu/featurizer.py nlu/encoders.py nlu/use_onnx.py nlu/guard.py
+	nlu/tokenizer.py nlu/featurizer.py nlu/encoders.py nlu/use_onnx.py nlu/guard.py \
+	nlu/faq_selector.py dialogue/ted.py
 # Fixed seeds in config.yml, and deterministic TensorFlow ops, make training reproducible.
 export TF_DETERMINISTIC_OPS := 1
 export TF_CPP_MIN_LOG_LEVEL := 2

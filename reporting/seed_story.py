@@ -32,7 +32,7 @@ SKILL_OF = {"check_bill_balance": "billing", "check_outage": "network", "track_o
             "reset_password": "accounts"}  # fmt: skip
 # The graph nodes of config.yml's policies, as Rasa names the one that predicted an action.
 POLICIES = ("policy_1_RulePolicy", "policy_1_RulePolicy", "policy_0_MemoizationPolicy",
-            "policy_2_TEDPolicy")  # fmt: skip
+            "policy_2_CachedTEDPolicy")  # fmt: skip
 # An action or response name, a slot (name, value), or what the gateway does meanwhile.
 Step = str | tuple[str, Any] | Callable[[], None]
 

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.bot.test_training_data import EVAL
 from tests.bot.test_training_data import EVALUATION_SETS as SETS
@@ -41,3 +42,35 @@ def test_scores(stack, tmp_path: Path, name: str) -> None:
     accuracy, false_accept = FLOORS[name]
     assert scores["in_scope_macro_accuracy"] >= accuracy, scores
     assert scores["oos_false_accept"] <= false_accept, scores
+
+
+def parse(stack, text: str) -> dict:
+    answer = requests.post(
+        f"{stack.bot.rasa_url}/model/parse", params={"token": stack.bot.rasa_token},
+        json={"text": text}, timeout=30,
+    )  # fmt: skip
+    answer.raise_for_status()
+    return answer.json()
+
+
+@pytest.mark.parametrize(
+    ("text", "picked"),
+    [
+        ("what are your opening hours", "faq/opening_hours"),
+        ("quels sont vos horaires d'ouverture", "faq/opening_hours"),
+        ("track my order", None),
+        ("hello", None),
+    ],
+)
+def test_the_response_selector_picks_for_faq_messages_only(
+    stack, text: str, picked: str | None
+) -> None:
+    parsed = parse(stack, text)
+
+    if picked is None:  # nlu.faq_selector: the model was not run
+        assert parsed["intent"]["name"] != "faq"
+        assert "response_selector" not in parsed, parsed
+    else:
+        assert parsed["intent"]["name"] == "faq"
+        chosen = parsed["response_selector"]["faq"]["response"]["intent_response_key"]
+        assert chosen == picked

@@ -1,0 +1,1 @@
+"""Rasa dialogue policies of this assistant (config.yml's `policies:`)."""
