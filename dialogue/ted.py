@@ -40,7 +40,7 @@ class CachedTEDPolicy(TEDPolicy):
         self._predictions: OrderedDict[str, PolicyPrediction] = OrderedDict()
         # Rasa may predict from more than one thread (its server's executor).
         self._lock = threading.Lock()
-        self.hits = self.misses = 0
+        self.hits = 0  # predictions answered from the kept ones (read by the tests)
 
     def _state_key(
         self, tracker: DialogueStateTracker, domain: Domain, rule_only_data: dict[str, Any] | None
@@ -76,7 +76,6 @@ class CachedTEDPolicy(TEDPolicy):
         prediction = super().predict_action_probabilities(tracker, domain, rule_only_data, **kwargs)
         if key is not None and not prediction.optional_events:
             with self._lock:
-                self.misses += 1
                 self._predictions[key] = _copy(prediction)
                 while len(self._predictions) > CACHE_SIZE:
                     self._predictions.popitem(last=False)
