@@ -5,8 +5,10 @@ verification counters (`actions.lockout`). SQLAlchemy's `create_all` checks, the
 processes starting together on an empty PostgreSQL database both see no table, and the second
 CREATE fails (`UniqueViolation` on `pg_type`, or `DuplicateTable`), which stopped a Rasa replica
 at start. On PostgreSQL the check and the creation run in one transaction under an advisory
-lock, so the second process waits and then sees the table; SQLite serialises writers itself
-and reports the loser's CREATE as an `OperationalError`, after which the tables exist.
+lock, so the second process waits and then sees the table. SQLite serialises writers itself
+and reports the loser's CREATE as an `OperationalError`; the loser checks again, and may lose
+again on the next table while the winner is still creating the rest, so it retries once per
+object the winner can have created in between.
 """
 
 from __future__ import annotations
@@ -26,7 +28,11 @@ def create_tables(engine: Engine, metadata: MetaData) -> None:
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
             metadata.create_all(connection)
         return
-    try:
-        metadata.create_all(engine)
-    except OperationalError:  # another process created one between the check and CREATE
-        metadata.create_all(engine)
+    objects = sum(1 + len(table.indexes) for table in metadata.tables.values())
+    for attempt in range(objects + 1):
+        try:
+            metadata.create_all(engine)
+            return
+        except OperationalError:  # another process created one between the check and CREATE
+            if attempt == objects:
+                raise

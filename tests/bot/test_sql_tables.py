@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, event, inspect
 
 from actions.lockout import _metadata as lockout_tables
 from bot.sql_tables import create_tables
@@ -48,3 +48,27 @@ def test_processes_starting_together_all_get_their_tables(
         finally:
             for engine in engines:
                 engine.dispose()
+
+
+def test_a_process_that_loses_the_race_on_every_table_still_starts(tmp_path: Path) -> None:
+    """The loser of the race on the first table can lose it again on the next one while the
+    winner is still creating the rest (seen in CI): before each CREATE of this process, the
+    other process creates that table and its indexes first."""
+    url = f"sqlite:///{tmp_path}/tables.db"
+    loser, winner = create_engine(url, future=True), create_engine(url, future=True)
+    lost: list[str] = []
+
+    def the_other_process_goes_first(conn, cursor, statement: str, *args: object) -> None:  # type: ignore[no-untyped-def]
+        words = statement.split()
+        if words[:2] == ["CREATE", "TABLE"]:
+            lost.append(words[2])
+            lockout_tables.tables[words[2]].create(winner)
+
+    event.listen(loser, "before_cursor_execute", the_other_process_goes_first)
+    try:
+        create_tables(loser, lockout_tables)
+        assert sorted(lost) == sorted(lockout_tables.tables)
+        assert set(lockout_tables.tables) <= set(inspect(loser).get_table_names())
+    finally:
+        loser.dispose()
+        winner.dispose()
