@@ -24,7 +24,6 @@ from sanic.response import HTTPResponse
 from actions.common import close_backends
 from bot.settings import BotSettings, describe
 from connectors.settings import ConnectorSettings
-from nlu.language import detector
 from privacy.logging import install_log_redaction
 from privacy.redaction import redactor
 
@@ -70,11 +69,9 @@ def main() -> int:
     utils.configure_colored_logging("INFO")
     utils.update_sanic_log_level()
     install_log_redaction()
-    # lingua's models take ~0.5 s to load: here, before the port opens (so /health answers only
-    # once the server is ready, and quickly), not on the first customer message. Sanic forks
-    # its workers after this, and each inherits the built detector.
-    detector()
-    # Likewise the redactor (a few seconds): the first handover's ticket would wait for it.
+    # The redactor takes a few seconds to build: here, before the port opens (so /health
+    # answers only once the server is ready), not on the first handover's ticket. Sanic forks
+    # its workers after this, and each inherits it.
     redactor()
     app = create_app(ACTIONS_PACKAGE, token=settings.action_token)
     plugin_manager().hook.attach_sanic_app_extensions(app=app)

@@ -121,7 +121,7 @@ class RasaClient:
         """A customer message through the REST channel; the bot's answers.
 
         `language` is the one the customer's widget stated: Rasa puts the body's `metadata`
-        on the message, where the bot's language decision reads it (actions/language.py).
+        on the message, where the bot's language decision reads it (dialogue/language.py).
         `message_id`, the customer's client's, goes there too: Rasa 3.6's REST channel takes
         no message id of its own, and the metadata of the tracker's `user` event is how one
         of its events is matched with the stored message (sent twice after a restart).

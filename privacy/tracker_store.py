@@ -28,9 +28,10 @@ from typing import Any
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.orm import sessionmaker
 
 from bot import rasa_fixes
-from bot.rasa_sqlite import write_ahead
+from bot.rasa_sqlite import is_sqlite_file, keep_connections
 from privacy.events import asked_slots, redact_event
 from privacy.files import create_private_file, make_private
 from privacy.logging import install_log_redaction
@@ -60,7 +61,10 @@ class RedactingTrackerStore(SQLTrackerStore):
         super().__init__(
             domain=domain, host=host, dialect=dialect, db=db, event_broker=event_broker, **kwargs
         )
-        write_ahead(self.engine)
+        if is_sqlite_file(self.engine.url):
+            self.engine.dispose()
+            self.engine = keep_connections(self.engine.url)
+            self.sessionmaker = sessionmaker(bind=self.engine)
         redactor()  # build it now, at start-up, rather than during the first conversation
         # The only code of ours that Rasa loads at start: its logs (user text under --debug)
         # get the same filter as the gateway's, and its code our fixes (bot/rasa_fixes.py).

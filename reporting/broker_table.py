@@ -28,9 +28,9 @@ from sqlalchemy import (
     inspect,
     select,
 )
-from sqlalchemy.engine import Connection, Engine, create_engine
+from sqlalchemy.engine import Connection, Engine
 
-from bot.rasa_sqlite import write_ahead
+from bot.rasa_sqlite import keep_connections
 from bot.sql_tables import create_tables
 from privacy.files import make_private
 
@@ -50,9 +50,9 @@ class NotAnEvent(ValueError):
 
 def events_engine(url: str) -> Engine:
     """An engine on the events database; a SQLite file is created owner-only if missing, and
-    written with a write-ahead log (`bot.rasa_sqlite`)."""
+    written with a write-ahead log and its connections kept open (`bot.rasa_sqlite`)."""
     make_private(url)
-    return write_ahead(create_engine(url, future=True))
+    return keep_connections(url, future=True)
 
 
 def create_table(engine: Engine) -> None:

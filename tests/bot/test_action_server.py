@@ -20,7 +20,6 @@ from actions import common
 from bot import action_server
 from bot.action_server import create_app
 from connectors import build_backends
-from nlu import language
 from tests import factories as f
 from tests.fake_http import FakeHttp
 
@@ -278,23 +277,6 @@ def test_main_listens_on_loopback_by_default(no_server: list[dict[str, Any]]) ->
     assert action_server.main() == 0
 
     assert no_server == [{"host": "127.0.0.1", "port": 5055, "workers": 1, "access_log": False}]
-
-
-def test_main_builds_the_language_detector_before_serving(
-    monkeypatch: pytest.MonkeyPatch, no_server: list[dict[str, Any]]
-) -> None:
-    language.detector.cache_clear()
-    built_when_serving: list[int] = []
-
-    def serve_forever(app: Sanic, *args: Any, **options: Any) -> None:
-        built_when_serving.append(language.detector.cache_info().currsize)
-
-    monkeypatch.setattr(Sanic, "run", serve_forever)
-
-    assert action_server.main() == 0
-    # Built once, before the port opened: the first message finds it ready.
-    assert built_when_serving == [1]
-    assert language.detector.cache_info().misses == 1
 
 
 def test_main_refuses_placeholder_tokens_in_production(

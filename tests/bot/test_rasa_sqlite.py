@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
@@ -52,4 +53,33 @@ def test_once_is_enough(tmp_path: Path) -> None:
     engine = write_ahead(write_ahead(create_engine(f"sqlite:///{tmp_path}/x.db")))
 
     assert modes(engine) == ("wal", 1)
+    engine.dispose()
+
+
+@pytest.mark.parametrize("store", ["trackers", "events"])
+async def test_connections_to_rasas_files_are_kept_between_messages(
+    tmp_path: Path, store: str
+) -> None:
+    url = f"sqlite:///{tmp_path}/{store}.db"
+    tracker_store = RedactingTrackerStore(Domain.empty(), url) if store == "trackers" else None
+    engine = tracker_store.engine if tracker_store else events_engine(url)
+    opened: list[object] = []
+    event.listen(engine, "connect", lambda connection, _record: opened.append(connection))
+
+    for turn in range(5):
+        if tracker_store:
+            tracker = await tracker_store.get_or_create_tracker("conv-1")
+            tracker.update(UserUttered(f"message {turn}"))
+            await tracker_store.save(tracker)
+        else:
+            with engine.begin() as connection:
+                connection.exec_driver_sql("SELECT 1")
+
+    assert len(opened) <= 1
+    if tracker_store:
+        tracker = await tracker_store.retrieve("conv-1")
+        assert tracker is not None
+        assert [e.text for e in tracker.events if isinstance(e, UserUttered)] == [
+            f"message {turn}" for turn in range(5)
+        ]
     engine.dispose()
