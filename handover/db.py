@@ -1,5 +1,6 @@
 """Database engine, sessions and migrations."""
 
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,7 +11,7 @@ from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, create_engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, QueuePool
 
 from privacy.files import make_private
 
@@ -23,22 +24,41 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_CACHE_KIB = 32 * 1024
 
 
+# Connections kept open to a SQLite file: as many as the threads that run the gateway's database
+# calls (asyncio's default executor: cores + 4, at most 32), a few more for bursts.
+SQLITE_POOL_SIZE = min(32, (os.cpu_count() or 1) + 4)
+SQLITE_POOL_OVERFLOW = 4
+
+
 def _configure_sqlite(dbapi_connection: object, _record: object) -> None:
     # SQLite ignores foreign keys unless asked on each connection; PostgreSQL always checks.
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    # A write-ahead log: a commit appends to it, with one sync (synchronous stays FULL: a
+    # customer's message is acknowledged only once stored), and readers no longer wait for
+    # writers. Kept in the file once set; a file a process still holds in the old mode stays so.
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; a SQLite file is created owner-only (0600) with its folder, its
-    foreign keys are enforced and its page cache is `SQLITE_CACHE_KIB`."""
+    """An engine for `url`; a SQLite file is created owner-only (0600) with its folder, written
+    with a write-ahead log, its foreign keys enforced, its page cache `SQLITE_CACHE_KIB` and its
+    connections kept open (SQLAlchemy 1.4 would open one for each session, cache cold)."""
     make_private(url)  # before SQLite creates it with the umask's mode (0644)
     if make_url(url).get_backend_name() != "sqlite":
         return create_engine(url, future=True, pool_pre_ping=True)
-    # The ASGI server runs sync database calls in worker threads.
-    engine = create_engine(url, future=True, connect_args={"check_same_thread": False})
+    engine = create_engine(
+        url,
+        future=True,
+        poolclass=QueuePool,
+        pool_size=SQLITE_POOL_SIZE,
+        max_overflow=SQLITE_POOL_OVERFLOW,
+        # The ASGI server runs sync database calls in worker threads; a pooled connection is
+        # used by one of them at a time.
+        connect_args={"check_same_thread": False},
+    )
     event.listen(engine, "connect", _configure_sqlite)
     return engine
 

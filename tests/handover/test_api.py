@@ -61,6 +61,7 @@ def served(app: Any) -> Iterator[str]:
 
 def login(client: TestClient, name: str) -> dict[str, str]:
     answer = client.post("/api/agent/login", json={"username": name, "password": "long-enough-1"})
+    assert answer.status_code == 200, answer.text
     return {"Authorization": f"Bearer {answer.json()['token']}"}
 
 

@@ -32,7 +32,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     url = f"sqlite:///{path}"
     migrate(url)
     ids = {}
-    with session_scope(session_factory(make_engine(url))) as session:
+    engine = make_engine(url)
+    with session_scope(session_factory(engine)) as session:
         people = {"orla": ("agent", ["orders"]), "gene": ("agent", []),
                   **{name: (role, []) for name, role in ROLES.items()}}  # fmt: skip
         for name, (role, skills) in people.items():
@@ -45,6 +46,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
             ("elsewhere", "chat-for-orla", "user", "where is my order"),
         ):
             ids[key] = crud.add_message(session, conversation_id=cid, sender=sender, text=text).id
+    # Closing its last connection moves the write-ahead log into the file that tests copy.
+    engine.dispose()
     return path, ids
 
 
