@@ -6,6 +6,11 @@ gateway's socket with each `--workers` count of Rasa processes. Every row is loa
 closed loop, the team's `eval/load.py` (`--load-script`), at `--levels`, and the table printed
 in Markdown with the JSON lines behind it.
 
+With `--cpu`, each stack is loaded once more through the gateway at the last level and the CPU
+time each of its processes used is read from /proc around that run: how many cores each kept
+busy and its milliseconds of CPU per answered message (the loop's rate over the whole run, its
+warm-up included), beside how busy the machine was.
+
 Benchmark sockets send faster than a customer may (a closed loop with 0.3 s pauses), so the
 gateway's per-socket and per-conversation rate limits are lifted for the run; the bot backlog
 bound (`HANDOVER_MAX_BOT_BACKLOG`) stays the product's.
@@ -28,7 +33,8 @@ from typing import Any
 import requests
 
 from bot.bench_workers import free_port, plot, start, stores, whole_numbers
-from bot.stack import ROOT
+from bot.stack import ROOT, Stack
+from handover.load.procs import cpu_seconds, machine_cpu_seconds
 
 RASA = Path(sys.executable).with_name("rasa")
 TEAM_LOAD = ROOT.parent / "shared" / "eval" / "load.py"
@@ -112,6 +118,27 @@ def markdown(levels: list[int], rows: list[tuple[str, list[dict[str, Any]]]]) ->
     return "\n".join(lines)
 
 
+def cpu_split(stack: Stack, script: Path, c: int, seconds: float) -> tuple[dict[str, Any], str]:
+    """The gateway loaded at `c` once more, and a Markdown table of each process's CPU."""
+    roots = {p.name: p.popen.pid for p in stack.processes if p.popen is not None}
+    before, machine_before, started = cpu_seconds(roots), machine_cpu_seconds(), time.monotonic()
+    (row,) = load(script, "sio", stack.bot.gateway_url, [c], seconds)
+    wall = time.monotonic() - started
+    after, machine_after = cpu_seconds(roots), machine_cpu_seconds()
+    answered = max(row["msg_per_s"] * wall, 1)
+    lines = [
+        f"c={c}: {row['msg_per_s']} msg/s; the machine busy "
+        f"{(machine_after - machine_before) / wall:.2f} cores",
+        "",
+        "| process | cores busy | CPU ms per message |",
+        "|---|---|---|",
+    ]
+    for name in roots:
+        used = after[name] - before[name]
+        lines.append(f"| {name} | {used / wall:.2f} | {1000 * used / answered:.1f} |")
+    return row, "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bot.bench_table", description=__doc__.split("\n")[0]
@@ -124,6 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--redis-url", help="Rasa's lock store and the gateway's state")
     parser.add_argument("--no-bare", action="store_true", help="skip the `rasa init` row")
     parser.add_argument("--plots", type=Path, help="write workers-levels.png (msg/s by N) here")
+    parser.add_argument("--cpu", action="store_true", help="each process's CPU at the last level")
     args = parser.parse_args(argv)
     if args.seconds <= 0:
         parser.error("--seconds must be more than 0")
@@ -131,6 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"no load script at {args.load_script}")
 
     rows: list[tuple[str, list[dict[str, Any]]]] = []
+    splits: list[str] = []
     by_workers: list[dict[str, Any]] = []  # the gateway's rows, for the plot
 
     def measured(name: str, mode: str, url: str, workers: int = 1) -> None:
@@ -163,10 +192,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                     plural = "es" if workers > 1 else ""
                     measured(f"this assistant through the gateway, {workers} Rasa process{plural}",
                              "sio", stack.bot.gateway_url, workers)  # fmt: skip
+                    if args.cpu:
+                        row, table = cpu_split(stack, args.load_script, args.levels[-1],
+                                               args.seconds)  # fmt: skip
+                        print(json.dumps({"cpu": workers, **row}), flush=True)
+                        splits.append(f"{workers} Rasa process{plural}, {table}")
                 finally:
                     stack.stop()
     print()
     print(markdown(args.levels, rows))
+    for split in splits:
+        print(f"\n{split}")
     if args.plots and by_workers:
         print(f"wrote {plot(args.plots, by_workers)}")
     return 0

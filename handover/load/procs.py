@@ -129,6 +129,33 @@ def resolve(
     return named, warnings
 
 
+def family_of(root: int, parents: dict[int, int]) -> list[int]:
+    """`root` and its descendants, given each process's parent."""
+    family, frontier = [root], [root]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier]
+        family += children
+        frontier = children
+    return family
+
+
+def cpu_seconds(roots: dict[str, int]) -> dict[str, float]:
+    """The CPU time (user + system, seconds) each named process and its descendants have used
+    so far; a process that has gone counts 0."""
+    stats = {pid: parse_stat(text) for pid in _pids() if (text := _read(PROC / str(pid) / "stat"))}
+    parents = {pid: parent for pid, (parent, _) in stats.items()}
+    return {
+        name: sum(stats[pid][1] for pid in family_of(root, parents) if pid in stats) / TICKS
+        for name, root in roots.items()
+    }
+
+
+def machine_cpu_seconds() -> float:
+    """CPU time all cores have spent busy (not idle, not waiting for I/O) since boot."""
+    ticks = [int(n) for n in (PROC / "stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / TICKS
+
+
 @dataclass
 class Sample:
     t: float  # seconds since the sampler started
@@ -146,15 +173,6 @@ class Sampler:
     _last: dict[str, tuple[float, int]] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)  # t = 0 of the samples
 
-    def tree(self, root: int, parents: dict[int, int]) -> list[int]:
-        """`root` and its descendants."""
-        family, frontier = [root], [root]
-        while frontier:
-            children = [pid for pid, parent in parents.items() if parent in frontier]
-            family += children
-            frontier = children
-        return family
-
     def sample(self) -> None:
         now = time.monotonic()
         stats: dict[int, tuple[int, int]] = {}
@@ -166,7 +184,7 @@ class Sampler:
         for name, root in self.pids.items():
             if root not in stats:
                 continue
-            family = self.tree(root, parents)
+            family = family_of(root, parents)
             ticks = sum(stats[pid][1] for pid in family if pid in stats)
             rss = sum(parse_rss_kib(_read(PROC / str(pid) / "status") or "") for pid in family)
             previous = self._last.get(name)

@@ -3,8 +3,10 @@ prints (the runs themselves are benchmarks)."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -61,3 +63,39 @@ def test_the_team_s_loop_is_looked_for_beside_the_repository() -> None:
     assert bench_table.TEAM_LOAD.parts[-3:] == ("shared", "eval", "load.py")
     assert bench_table.RASA.parent == Path(sys.executable).parent
     assert all(key.startswith("HANDOVER_") for key in bench_table.UNLIMITED)
+
+
+def test_the_cpu_split_reads_each_process_around_the_run(tmp_path: Path) -> None:
+    script = tmp_path / "load.py"
+    script.write_text(
+        "import json, time\ntime.sleep(1.0)\n"
+        "print(json.dumps({'mode': 'sio', 'c': 32, 'msg_per_s': 10.0, 'p50_ms': 1,"
+        " 'p95_ms': 2, 'errors': 0}))\n"
+    )
+    burn = "import time\nend = time.time() + 30\nwhile time.time() < end: pass"
+    busy = subprocess.Popen([sys.executable, "-c", burn])
+    idle = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    stack = SimpleNamespace(
+        processes=[
+            SimpleNamespace(name="rasa", popen=busy),
+            SimpleNamespace(name="gateway", popen=idle),
+            SimpleNamespace(name="not-started", popen=None),
+        ],  # fmt: skip
+        bot=SimpleNamespace(gateway_url="http://x"),
+    )
+    try:
+        row, table = bench_table.cpu_split(stack, script, 32, 1.0)  # type: ignore[arg-type]
+    finally:
+        for process in (busy, idle):
+            process.kill()
+            process.wait(10)
+    assert row["msg_per_s"] == 10.0
+    lines = {line.split(" | ")[0].strip("| "): line.split(" | ")[1:] for line in table.splitlines()
+             if line.startswith("| ") and "process" not in line}  # fmt: skip
+    assert set(lines) == {"rasa", "gateway"}
+    rasa_cores, rasa_ms = (float(x.strip(" |")) for x in lines["rasa"])
+    # It burns most of a core (shared with the rest of the machine), 10 messages a second.
+    assert 0.3 < rasa_cores <= 1.05
+    assert rasa_ms == pytest.approx(100 * rasa_cores, rel=0.1)
+    assert float(lines["gateway"][0]) < 0.1
+    assert table.startswith("c=32: 10.0 msg/s; the machine busy ")

@@ -10,7 +10,10 @@ import time
 
 from handover.load.procs import (
     Sampler,
+    cpu_seconds,
+    family_of,
     listening_inodes,
+    machine_cpu_seconds,
     parse_rss_kib,
     parse_stat,
     pid_on_port,
@@ -79,4 +82,22 @@ def test_a_process_is_counted_with_its_children() -> None:
 
 def test_the_tree_follows_grandchildren() -> None:
     parents = {1: 0, 10: 1, 11: 10, 12: 11, 20: 2}
-    assert sorted(Sampler({}).tree(10, parents)) == [10, 11, 12]
+    assert sorted(family_of(10, parents)) == [10, 11, 12]
+
+
+def test_cpu_seconds_count_a_process_with_its_children() -> None:
+    burn = (
+        "import sys, time\nend = time.process_time() + 0.6\n"
+        "while time.process_time() < end: pass\nprint('burnt', flush=True)\ntime.sleep(30)"
+    )
+    before, machine_before = cpu_seconds({"me": os.getpid()}), machine_cpu_seconds()
+    child = subprocess.Popen([sys.executable, "-c", burn], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "burnt\n"
+        after, machine_after = cpu_seconds({"me": os.getpid()}), machine_cpu_seconds()
+    finally:
+        child.kill()
+        child.wait(10)
+    assert 0.55 <= after["me"] - before["me"] < 3, "the child's CPU counts with its parent"
+    assert machine_after - machine_before >= 0.55
+    assert cpu_seconds({"gone": 2**22 + 7}) == {"gone": 0.0}
