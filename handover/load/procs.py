@@ -129,6 +129,11 @@ def resolve(
     return named, warnings
 
 
+def _stats() -> dict[int, tuple[int, int]]:
+    """(parent pid, CPU ticks) of every process still readable."""
+    return {pid: parse_stat(text) for pid in _pids() if (text := _read(PROC / str(pid) / "stat"))}
+
+
 def family_of(root: int, parents: dict[int, int]) -> list[int]:
     """`root` and its descendants, given each process's parent."""
     family, frontier = [root], [root]
@@ -142,7 +147,7 @@ def family_of(root: int, parents: dict[int, int]) -> list[int]:
 def cpu_seconds(roots: dict[str, int]) -> dict[str, float]:
     """The CPU time (user + system, seconds) each named process and its descendants have used
     so far; a process that has gone counts 0."""
-    stats = {pid: parse_stat(text) for pid in _pids() if (text := _read(PROC / str(pid) / "stat"))}
+    stats = _stats()
     parents = {pid: parent for pid, (parent, _) in stats.items()}
     return {
         name: sum(stats[pid][1] for pid in family_of(root, parents) if pid in stats) / TICKS
@@ -175,11 +180,7 @@ class Sampler:
 
     def sample(self) -> None:
         now = time.monotonic()
-        stats: dict[int, tuple[int, int]] = {}
-        for pid in _pids():
-            text = _read(PROC / str(pid) / "stat")
-            if text:
-                stats[pid] = parse_stat(text)
+        stats = _stats()
         parents = {pid: parent for pid, (parent, _) in stats.items()}
         for name, root in self.pids.items():
             if root not in stats:
