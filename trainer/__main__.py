@@ -19,7 +19,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from trainer import bootstrap, evaluate_cli, inbox_cli, label_cli, rollout_cli, train_cli
+from trainer import (
+    around_cli,
+    bootstrap,
+    evaluate_cli,
+    inbox_cli,
+    label_cli,
+    rollout_cli,
+    train_cli,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,7 +35,15 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m trainer", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (inbox_cli, label_cli, evaluate_cli, train_cli, rollout_cli, bootstrap):
+    for module in (
+        inbox_cli,
+        around_cli,
+        label_cli,
+        evaluate_cli,
+        train_cli,
+        rollout_cli,
+        bootstrap,
+    ):
         module.add_parser(commands)
     return parser
 
@@ -37,6 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "inbox":
         return inbox_cli.run(args)
+    if args.command == "around":
+        return around_cli.run(args)
     if args.command == "label":
         return label_cli.run(args)
     if args.command == "evaluate":

@@ -1,4 +1,5 @@
-"""Argument types the trainer's commands share: each says in one line why a value is refused."""
+"""What the trainer's commands share: argument types, each saying in one line why a value is
+refused, and texts made safe to print."""
 
 from __future__ import annotations
 
@@ -19,3 +20,14 @@ def whole_number(low: int, high: int) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+SHOWN_CHARACTERS = 160  # of a text, in a table; --json gives them whole
+
+
+def inert(text: str) -> str:
+    """`text` (a customer's, an agent's, a trainer's) safe for a terminal: no escape sequences
+    or lone surrogates, one line, at most SHOWN_CHARACTERS."""
+    shown = "".join(c if c.isprintable() else " " if c.isspace() else "\ufffd" for c in text)
+    shown = " ".join(shown.split())
+    return shown if len(shown) <= SHOWN_CHARACTERS else shown[: SHOWN_CHARACTERS - 1] + "…"

@@ -25,13 +25,12 @@ from handover.db import make_engine, session_factory
 from reporting.kpis_contacts import Scope
 from reporting.reports import GROUP_VALUES
 from reporting.settings import ReportingSettings
-from trainer.cli_args import whole_number
+from trainer.cli_args import inert, whole_number
 from trainer.inbox import Inbox, InboxGroup, load_inbox
 from trainer.inbox_sources import SOURCES
 from trainer.labels import INTENT_NAME
 
 MAX_DAYS = 366
-SHOWN_CHARACTERS = 160  # of a text, in the table; --json gives them whole
 
 
 _days = whole_number(1, MAX_DAYS)
@@ -155,8 +154,8 @@ def as_table(inbox: Inbox) -> str:
             f" {'+'.join(group.languages)}, {group.first:%Y-%m-%d %H:%M} to"
             f" {group.last:%Y-%m-%d %H:%M}, cohesion {group.cohesion:.2f}",
             *([f"      ({_counts(group.sources)})"] if group.sources else []),
-            f"      {_inert(group.representative)}",
-            *(f"        ~ {_inert(example)}" for example in group.examples),
+            f"      {inert(group.representative)}",
+            *(f"        ~ {inert(example)}" for example in group.examples),
         ]
     if len(inbox.groups) < inbox.total_groups:
         lines += ["", f"... and {inbox.total_groups - len(inbox.groups):,} smaller groups"]
@@ -165,11 +164,3 @@ def as_table(inbox: Inbox) -> str:
 
 def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{name} {n:,}" for name, n in counts.items() if n)
-
-
-def _inert(text: str) -> str:
-    # A customer's escape sequences must not drive the trainer's terminal; lone surrogates
-    # cannot be printed; whitespace runs (new lines) would break the layout.
-    shown = "".join(c if c.isprintable() else " " if c.isspace() else "\ufffd" for c in text)
-    shown = " ".join(shown.split())
-    return shown if len(shown) <= SHOWN_CHARACTERS else shown[: SHOWN_CHARACTERS - 1] + "…"

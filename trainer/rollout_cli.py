@@ -30,13 +30,13 @@ from trainer import audit, rollout
 from trainer.arms import ArmFigures, arm_figures
 from trainer.audit import AuditEntry
 from trainer.canary import CanaryGates, decide
+from trainer.cli_args import inert
 from trainer.rollout import Rollout, RolloutError
 from trainer.settings import TrainerSettings
 from trainer.tables import MAX_BY
 
 COMMANDS = ("publish", "promote", "rollback", "status")
 AUDIT_LINES = 10
-SHOWN_CHARACTERS = 160  # of an audit line's details, in the table; --json gives them whole
 
 
 def add_parser(commands: Any) -> None:
@@ -145,7 +145,7 @@ def _status(engine: Engine, settings: TrainerSettings, *, as_json: bool) -> int:
 def _describe(state: Rollout) -> list[str]:
     lines = [
         f"mode:       {state.mode} (last change {_when(state.updated_at)}"
-        f" by {_inert(state.updated_by)})",
+        f" by {inert(state.updated_by)})",
         f"live:       {state.live_model} on server {state.live_server}",
     ]
     if state.mode == "canary":
@@ -181,8 +181,8 @@ def _audit_line(line: AuditEntry) -> str:
     reason = details.pop("reason", "") or ""
     said = reason or ", ".join(f"{k}={v}" for k, v in sorted(details.items()))
     return (
-        f"  {_when(line.at)}  {_inert(line.actor)}  {line.action}  {line.model_id or '-'}"
-        f"  {_inert(said)}"
+        f"  {_when(line.at)}  {inert(line.actor)}  {line.action}  {line.model_id or '-'}"
+        f"  {inert(said)}"
     ).rstrip()
 
 
@@ -240,10 +240,3 @@ def _iso(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON")
-
-
-def _inert(text: str) -> str:
-    """Staff-typed text made safe for a terminal: no escape sequences, one line, cut."""
-    shown = "".join(c if c.isprintable() else " " if c.isspace() else "\ufffd" for c in text)
-    shown = " ".join(shown.split())
-    return shown if len(shown) <= SHOWN_CHARACTERS else shown[: SHOWN_CHARACTERS - 1] + "…"

@@ -82,6 +82,11 @@
       });
       return list;
     },
+    // The reasons of a list of names, in words (trainer-context.js's excerpts).
+    names: function (names) {
+      return Object.keys(SOURCES).filter(function (name) { return names.indexOf(name) >= 0; })
+        .map(function (name) { return SOURCES[name]; }).join(", ");
+    },
     columns: ["Why", "Predicted intent"],
     cells: function (text) {
       var why = reasons(text.sources).map(function (name) { return SOURCES[name]; }).join(", ");

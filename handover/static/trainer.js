@@ -9,6 +9,7 @@
   var session = window.NimbusAgent;  // agent-session.js: the sign-in, the API, DOM helpers
   var api = session.api, el = session.el, clear = session.clear;
   var F = window.NimbusInboxFilters;  // trainer-filters.js: by reason and by predicted intent
+  var C = window.NimbusInboxContext;  // trainer-context.js: the conversations around a text
   var TRAINERS = ["trainer", "admin"];  // TRAINING_ROLES on the server
   var LIMIT = 100;  // groups asked for, largest first
   var MAX_ITEMS = 500, MAX_TEXTS = 200, MAX_TEXT = 500;  // the API's limits per request
@@ -95,6 +96,7 @@
     view.group = null;  // the label dialog, if open, closes without reloading
     view.sending = false;
     if ($("label-dialog").open) $("label-dialog").close();
+    C.close();
   }
   function signedOut(message) {
     stop();
@@ -155,6 +157,7 @@
     select.addEventListener("change", function () { loadInbox(); });
   });
   F.init(loadInbox);
+  C.init(function () { return new URLSearchParams(query()); });
   $("zone").textContent = T.zone;
   $("filters").addEventListener("submit", function (event) { event.preventDefault(); loadInbox(); });
 
@@ -242,12 +245,13 @@
     details.append(el("summary", {}, T.texts(group.texts.length)));
     var table = el("table"), head = el("tr"), body = el("tbody");
     table.append(el("caption", { class: "vh" }, T.textsOf(group.representative)));
-    T.columns.concat(F.columns).forEach(function (name, i) { head.append(el("th", { scope: "col", class: i === 2 ? "num" : "" }, name)); });
+    T.columns.concat(F.columns, [C.column]).forEach(function (name, i) { head.append(el("th", { scope: "col", class: i === 2 ? "num" : "" }, name)); });
     group.texts.forEach(function (t) {
       var row = el("tr", { "data-language": t.language });
       row.append(said("td", t.text, t.language), el("td", {}, T.languageOf[t.language] || t.language),
         el("td", { class: "num" }, count(t.count)), el("td", {}, T.badge[t.state] || t.state));
       F.cells(t).forEach(function (cell) { row.append(cell); });
+      row.append(C.cell(t));
       body.append(row);
     });
     var thead = el("thead");

@@ -14,6 +14,7 @@ files (`fresh`).
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pytest
@@ -22,6 +23,8 @@ from playwright.sync_api import Browser, Page, expect
 from tests.e2e.conftest import AGENTS, WAIT_MS
 from tests.e2e.pages import PHONE, low_contrast, screenshot
 from tests.e2e.trainer_gateway import (  # noqa: F401  (fixtures: trainer, fresh)
+    AGENT_PHONE,
+    CONVERSATION,
     INTENTS,
     MANAGER,
     MISSED,
@@ -157,6 +160,58 @@ def test_a_trainer_sees_the_groups_labels_one_and_ignores_another(
     page.context.close()
 
 
+def test_a_trainer_reads_the_conversation_around_a_text(fresh: Trainer, browser: Browser) -> None:
+    page, complaints = browse(browser)
+    page.goto(f"{fresh.url}/trainer")
+    with page.expect_response(inbox_answer, timeout=WAIT_MS * 2) as answer:
+        page.get_by_label("Username").fill(TRAINER[0])
+        page.get_by_label("Password").fill(TRAINER[1])
+        page.get_by_role("button", name="Sign in").click()
+    router = group_of(answer.value.json(), "router")
+    router_card = card(page, router)
+    router_card.get_by_text(f"{len(router['texts'])} distinct texts").click()
+    missed = MISSED["router"][0][1]
+
+    with page.expect_response(lambda r: "/api/trainer/inbox/conversations" in r.url) as asked:
+        router_card.get_by_role("button", name=f"Show the conversations of “{missed}”").click()
+    query = query_of(asked.value.url)
+    assert (query["text_language"], query["limit"]) == ("en", "5") and "state" not in query
+    dialog = page.get_by_role("dialog", name="Conversations around this text")
+    expect(dialog).to_be_visible()
+    # Its two messages were said in one conversation; the gateway has its lines.
+    expect(dialog.get_by_role("status")).to_have_text("2 messages in 1 conversation.")
+    lines = dialog.locator("li.line")
+    expect(lines).to_have_count(len(CONVERSATION))
+    speakers = [line.get_attribute("data-speaker") for line in lines.all()]
+    assert speakers == ["customer", "bot", "customer", "bot", "customer", "system", "agent"]
+    asked_line = dialog.locator("li.line.asked")
+    expect(asked_line).to_have_count(1)
+    expect(asked_line).to_contain_text(missed)
+    expect(asked_line).to_contain_text("In the inbox")
+    expect(dialog.locator("ol.transcript")).to_have_attribute("lang", "en")
+    agent = lines.nth(6)
+    expect(agent).to_contain_text("Ada here")
+    expect(agent).not_to_contain_text(AGENT_PHONE)  # redacted at rest, and again when shown
+    expect(dialog.locator(".excerpt h3")).to_contain_text("English · Not understood")
+    checked, failures = low_contrast(page, "#context-dialog")
+    assert checked > 10 and failures == [], failures
+    if os.environ.get("SCREENSHOTS"):
+        screenshot(page, "trainer-context.png")
+    dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_be_hidden()
+    expect(
+        router_card.get_by_role("button", name=f"Show the conversations of “{missed}”")
+    ).to_be_focused()
+
+    # A text whose conversation neither the gateway nor Rasa keeps any more.
+    rest_only = MISSED["router"][1][1]
+    router_card.get_by_role("button", name=f"Show the conversations of “{rest_only}”").click()
+    expect(dialog.locator(".excerpt")).to_contain_text("no longer kept")
+    page.keyboard.press("Escape")
+    assert complaints == [], complaints
+    page.context.close()
+
+
 @pytest.mark.parametrize(
     ("account", "link", "href"),
     [
@@ -192,6 +247,7 @@ def focused(page: Page) -> dict[str, Any]:
     return page.evaluate(
         """() => { const node = document.activeElement, group = node.closest('li.group');
              return {id: node.id, tag: node.tagName, action: node.getAttribute('data-action'),
+                     context: node.hasAttribute('data-context') && node.getAttribute('data-text'),
                      group: group && group.getAttribute('data-key'),
                      outlined: getComputedStyle(node).outlineStyle !== 'none'}; }"""
     )
@@ -248,6 +304,17 @@ def test_the_whole_flow_works_with_the_keyboard_alone_on_a_phone(
     tab_to(page, lambda f: f["group"] == router["key"] and f["tag"] == "SUMMARY")
     page.keyboard.press("Enter")
     expect(card(page, router).locator("tbody tr").first).to_be_visible()
+    # Its first text's conversation read, then closed with Escape: back where it was.
+    first = router["texts"][0]["text"]
+    tab_to(page, lambda f: f["group"] == router["key"] and f["context"] == first, most=6)
+    page.keyboard.press("Enter")
+    around = page.get_by_role("dialog", name="Conversations around this text")
+    expect(around.locator("li.line")).not_to_have_count(0, timeout=WAIT_MS)
+    expect(page.locator("#context-title")).to_be_focused()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.keyboard.press("Escape")
+    expect(around).to_be_hidden()
+    assert focused(page)["context"] == first
     passed = tab_to(page, lambda f: f["group"] == router["key"] and f["action"] == "label")
     assert passed[-1]["action"] == "label"
     page.keyboard.press("Enter")

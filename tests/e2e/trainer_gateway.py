@@ -1,7 +1,8 @@
 """A gateway of its own for the trainer page's browser tests: a trainer, an agent and a
 manager, the messages the bot missed (paraphrases of three requests, in French and English,
-written into `misunderstood_texts` as the reports' fold would), and copies of the NLU data
-the labels go into. It needs no Rasa server: it is ready when it serves the page."""
+written into `misunderstood_texts` as the reports' fold would), the gateway's copy of one of
+their conversations (the lines around a miss, then an agent), and copies of the NLU data the
+labels go into. It needs no Rasa server: it is ready when it serves the page."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from playwright.sync_api import Browser, Page, Request
 from sqlalchemy import create_engine
 
 from bot.stack import ROOT, Process
+from handover import crud
+from handover.db import make_engine, session_factory, session_scope
 from reporting.bot_facts import normalised
 from reporting.session_tables import MISUNDERSTOOD_TEXTS
 from tests.e2e.conftest import AGENTS, create_agent, free_port
@@ -55,6 +58,16 @@ MISSED = {
     ],
 }  # fmt: skip
 INTENTS = {"bill": "check_bill_balance", "router": "check_outage"}
+# The gateway's copy of the conversation of the first router message: (sender, text, seconds
+# from the miss). The agent's line holds a phone number, which is never shown to the trainer.
+AROUND = "e2e-trainer-router-0"
+AGENT_PHONE = "+33 6 12 34 56 78"
+CONVERSATION = [
+    ("user", "hello", -30), ("bot", "Hi! How can I help you?", -25),
+    ("user", MISSED["router"][0][1], 0), ("bot", "Sorry, I did not get that. Could you rephrase?", 2),
+    ("user", "a person please", 10), ("system", "You are in the queue: an agent will answer.", 11),
+    ("agent", f"Hello, Ada here. Is it the red light on the left? Call me on {AGENT_PHONE}", 60),
+]  # fmt: skip
 COMPLAINTS = ("Security Policy", "Uncaught")
 
 
@@ -87,6 +100,15 @@ def seed(database_url: str) -> None:
     with engine.begin() as connection:
         connection.execute(MISUNDERSTOOD_TEXTS.insert(), rows)
     engine.dispose()
+    missed_at = next(row["at"] for row in rows if row["sender_id"] == AROUND)
+    gateway = make_engine(database_url)
+    with session_scope(session_factory(gateway)) as db:
+        for sender, text, seconds in CONVERSATION:
+            message = crud.add_message(db, conversation_id=AROUND, sender=sender, text=text,  # type: ignore[arg-type]
+                                       agent_username="ada" if sender == "agent" else None)  # fmt: skip
+            message.created_at = datetime.fromtimestamp(missed_at + seconds, timezone.utc)
+            db.flush()
+    gateway.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -121,6 +121,7 @@ def group_with(found: dict[str, Any], text: str) -> dict[str, Any] | None:
 
 OPERATIONS = [
     ("GET", "/api/trainer/inbox", {"params": WEEK}),
+    ("GET", "/api/trainer/inbox/conversations", {"params": {**WEEK, "key": "my bill"}}),
     ("POST", "/api/trainer/inbox/state",
      {"json": {"items": [{"key": "my bill", "language": ""}], "state": "ignored"}}),
     ("GET", "/api/trainer/intents", {}),

@@ -1,7 +1,8 @@
 """`GET /api/trainer/inbox` by reason and predicted intent (SQLite and PostgreSQL): Rasa's
 events folded into fallbacks, out-of-scope answers and doubtful guesses, a contact queued for
 a person after a miss, the counts per reason, each text's predicted intent, and bad filters
-refused with a 422 that says why."""
+refused with a 422 that says why; `GET /api/trainer/inbox/conversations`: the conversations
+around one of its texts."""
 
 # Fixtures come from test_api_trainer and reports_gateway: arguments of those names are them.
 # ruff: noqa: F811
@@ -19,7 +20,7 @@ from handover.db import make_engine, session_factory, session_scope
 from handover.models_reporting import ContactFact
 from tests.handover.reports_gateway import events_engine, said_to_rasa  # noqa: F401
 from tests.handover.test_api_trainer import client, inbox, project, tokens, url  # noqa: F401
-from tests.reporting.test_bot_facts import at, session, slot
+from tests.reporting.test_bot_facts import answered, at, session, slot
 
 RANKED = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "check_outage", "confidence": 0.3}]
 
@@ -36,6 +37,7 @@ def history(url: str, events: Engine) -> None:
                said("my box blinks weirdly", "nlu_fallback", 61, 0.4, intent_ranking=RANKED)],
         "c2": [*session(70), slot("language", "en", 70),
                said("what is the meaning of life", "out_of_scope", 71, 0.9),
+               answered("utter_out_of_scope", 71.1),
                said("hm my bill maybe", "check_bill_balance", 72, 0.5),
                said("and my bill again", "check_bill_balance", 73, 0.55),
                said("show me my bill", "check_bill_balance", 74, 0.99)],
@@ -100,3 +102,57 @@ def test_bad_filters_are_refused_with_the_reason(
         assert answer.status_code == 422, (params, answer.text)
         (problem,) = answer.json()["detail"]
         assert problem["loc"][:2] == ["query", next(iter(params))], problem
+
+
+def test_the_conversations_around_a_text_of_the_inbox(
+    client: TestClient, tokens: dict[str, dict[str, str]], events_engine: Engine, url: str
+) -> None:
+    history(url, events_engine)
+    text = next(
+        t for g in inbox(client, tokens["tess"], state="all")["groups"] for t in g["texts"]
+        if t["text"] == "what is the meaning of life"
+    )  # fmt: skip
+    params = {"start": "2026-11-01T00:00:00+00:00", "end": "2026-11-08T00:00:00+00:00",
+              "key": text["key"], "text_language": text["language"]}  # fmt: skip
+
+    answer = client.get("/api/trainer/inbox/conversations", params=params, headers=tokens["adam"])
+
+    assert answer.status_code == 200, answer.text
+    found = answer.json()
+    assert (found["messages"], found["conversations"]) == (1, 1)
+    (excerpt,) = found["excerpts"]
+    assert (excerpt["origin"], excerpt["language"], excerpt["sources"]) == (
+        "rasa", "en", ["out_of_scope"],
+    )  # fmt: skip
+    assert [(line["speaker"], line["text"], line["inbox"]) for line in excerpt["lines"]] == [
+        ("customer", "what is the meaning of life", True),
+        ("bot", "(utter_out_of_scope)", False),
+        ("customer", "hm my bill maybe", False),
+        ("customer", "and my bill again", False),
+        ("customer", "show me my bill", False),
+    ]  # fmt: skip
+    assert excerpt["lines"][2]["intent"] == "check_bill_balance"
+    assert (excerpt["earlier"], excerpt["later"]) == (False, False)
+    assert "c2" not in answer.text  # the conversation is not named
+
+    # Another reason, another period, a key the inbox does not have: no conversation.
+    for other in ({"source": "low_rating"}, {"start": "2026-11-05T00:00:00+00:00"},
+                  {"key": "c2"}, {"text_language": "fr"}):  # fmt: skip
+        empty = client.get("/api/trainer/inbox/conversations", params={**params, **other},
+                           headers=tokens["tess"]).json()  # fmt: skip
+        assert empty == {"messages": 0, "conversations": 0, "excerpts": []}, other
+
+
+def test_bad_questions_about_conversations_are_refused_with_the_reason(
+    client: TestClient, tokens: dict[str, dict[str, str]]
+) -> None:
+    week = {"start": "2026-11-01T00:00:00+00:00", "end": "2026-11-08T00:00:00+00:00"}
+    for params, where in (({}, "key"), ({"key": ""}, "key"), ({"key": "x" * 513}, "key"),
+                          ({"key": "a", "limit": 0}, "limit"), ({"key": "a", "limit": 11}, "limit"),
+                          ({"key": "a", "text_language": "x" * 17}, "text_language"),
+                          ({"key": "a", "source": "rumour"}, "source"),
+                          ({"key": "a", "end": "2026-10-01T00:00:00+00:00"}, "end")):  # fmt: skip
+        answer = client.get("/api/trainer/inbox/conversations", params={**week, **params},
+                            headers=tokens["tess"])  # fmt: skip
+        assert answer.status_code == 422, (params, answer.text)
+        assert answer.json()["detail"][0]["loc"][:2] == ["query", where], answer.text

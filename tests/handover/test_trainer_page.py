@@ -15,11 +15,13 @@ from tests.handover.test_api import database, gateway  # noqa: F401
 
 ASSETS = (
     "/static/trainer.js",
+    "/static/trainer-filters.js",
+    "/static/trainer-context.js",
     "/static/trainer.css",
     "/static/dashboard.css",  # the staff pages' look: top bar, sign-in, filters, cards
     "/static/agent-session.js",
 )
-SCRIPT = STATIC / "trainer.js"
+SCRIPTS = ("trainer.js", "trainer-filters.js", "trainer-context.js")  # the page's own
 
 
 @pytest.fixture
@@ -45,10 +47,11 @@ def test_the_page_is_served_under_the_strict_policy_without_inline_code(
     assert re.search(r"\son[a-z]+=", page.text) is None
     for asset in ASSETS:
         assert f'"{asset}"' in page.text and client.get(asset).status_code == 200
-    script = client.get("/static/trainer.js").text
-    # Customers' words (redacted, but typed by anyone) are only ever set as text.
-    assert "innerHTML" not in script and "insertAdjacentHTML" not in script
-    assert "outerHTML" not in script and "document.write" not in script
+    for name in SCRIPTS:
+        script = client.get(f"/static/{name}").text
+        # Customers' words (redacted, but typed by anyone) are only ever set as text.
+        assert "innerHTML" not in script and "insertAdjacentHTML" not in script, name
+        assert "outerHTML" not in script and "document.write" not in script, name
 
 
 def test_every_script_and_style_comes_from_the_gateway() -> None:
@@ -57,13 +60,16 @@ def test_every_script_and_style_comes_from_the_gateway() -> None:
     outside = [s for s in sources if not s.startswith(("/", "#", "data:"))]
     assert outside == [], outside  # no CDN: the page works offline
     assert sources.index("/static/agent-session.js") < sources.index("/static/trainer.js")
+    # trainer.js asks the others for their parts as it starts: they come first.
+    for name in SCRIPTS[1:]:
+        assert sources.index(f"/static/{name}") < sources.index("/static/trainer.js"), name
 
 
 def test_the_page_calls_only_routes_the_gateway_has_and_is_left_out_of_the_schema(
     client: TestClient,
 ) -> None:
     schema = client.get("/openapi.json").json()
-    source = SCRIPT.read_text(encoding="utf-8")
+    source = "\n".join((STATIC / name).read_text(encoding="utf-8") for name in SCRIPTS)
     # `api("GET", "/api/...")` and its bound form; `send(path)` is the labels' POST.
     called = {
         (method.lower(), path)
@@ -75,6 +81,7 @@ def test_the_page_calls_only_routes_the_gateway_has_and_is_left_out_of_the_schem
     trainer_calls = {(m, p) for m, p in called if p.startswith("/api/trainer/")}
     assert trainer_calls == {
         ("get", "/api/trainer/inbox"),
+        ("get", "/api/trainer/inbox/conversations"),
         ("post", "/api/trainer/inbox/state"),
         ("get", "/api/trainer/intents"),
         ("post", "/api/trainer/labels"),

@@ -18,7 +18,7 @@ from nlu.encoders import encoder
 from reporting.bot_facts import normalised
 from reporting.kpis_contacts import Scope
 from reporting.session_tables import MISUNDERSTOOD_TEXTS
-from trainer import inbox_cli
+from trainer import cli_args, inbox_cli
 from trainer.inbox import Inbox, InboxGroup
 from trainer.inbox_sources import SOURCES
 
@@ -194,5 +194,5 @@ def test_the_table_makes_any_text_printable() -> None:
                        first=NOW, last=NOW, cohesion=0.5, examples=texts[1:])  # fmt: skip
     lines = inbox_cli.as_table(Inbox(scope, 3, 1, 0, (group,))).splitlines()
     assert all(line.isprintable() for line in lines)
-    assert lines[3] == "      " + "x" * (inbox_cli.SHOWN_CHARACTERS - 1) + "…"
+    assert lines[3] == "      " + "x" * (cli_args.SHOWN_CHARACTERS - 1) + "…"
     assert lines[4:] == ["        ~ mot de\ufffdpasse ici \ufffd]0;owned\ufffd", "        ~ 🙂🙂"]

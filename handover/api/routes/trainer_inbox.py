@@ -1,6 +1,7 @@
 """`GET /api/trainer/inbox`: the trainer's inbox, the period's misunderstood messages grouped by
 meaning (`trainer.inbox`), each text with why it is there (`trainer.inbox_sources`), what the
-NLU predicted for it and what the trainer made of it.
+NLU predicted for it and what the trainer made of it; `GET /api/trainer/inbox/conversations`:
+the conversations around one of its texts (`trainer.context`).
 
 Part of `handover.api.routes.trainer`'s router, which includes this one: the same prefix, and
 the same rule (trainers and admins; other roles 403, callers without a valid token 401). The
@@ -27,10 +28,18 @@ from reporting import reports
 from reporting.kpis_contacts import Scope
 from reporting.settings import ReportingSettings
 from trainer import states
+from trainer.context import (
+    DEFAULT_CONVERSATIONS,
+    MAX_CONVERSATIONS,
+    Around,
+    Speaker,
+    conversations_around,
+)
 from trainer.inbox import DEFAULT_LIMIT, GroupState, Inbox, StateFilter, load_inbox
 from trainer.inbox import InboxGroup as FoundGroup
 from trainer.inbox_sources import Source
 from trainer.labels import INTENT_NAME
+from trainer.states import MAX_KEY
 
 MAX_INBOX = 200
 router = APIRouter()  # prefix, tags, rules and responses: the trainer router's
@@ -183,3 +192,64 @@ def _group(group: FoundGroup) -> dict[str, Any]:
             for text in group.texts
         ],  # fmt: skip
     }
+
+
+class ContextLine(BaseModel):
+    speaker: Speaker
+    text: str = Field(..., description="redacted")
+    at: datetime
+    intent: str | None = Field(..., description="the customer's: what the NLU predicted")
+    confidence: float | None
+    inbox: bool = Field(..., description="the text asked about")
+
+
+class ContextExcerpt(BaseModel):
+    at: datetime = Field(..., description="when the text was said in this conversation")
+    language: str = Field(..., description='"en", "fr", or "" when Rasa recorded none')
+    sources: list[Source]
+    origin: str = Field(
+        ..., description="gateway (with agents' lines), rasa (REST: customer and bot), none"
+    )
+    lines: list[ContextLine] = Field(..., description="in order; empty when none is kept")
+    earlier: bool = Field(..., description="the conversation has lines before these")
+    later: bool = Field(..., description="and after")
+
+
+class Conversations(BaseModel):
+    messages: int = Field(..., description="the text's messages in the period, filters applied")
+    conversations: int = Field(..., description="the conversations they were said in")
+    excerpts: list[ContextExcerpt] = Field(
+        ..., description="the newest conversations, one excerpt each, around the latest message"
+    )
+
+
+def _around(db: Session, *, events: Any, scope: Scope, **asked: Any) -> Around:
+    threshold = ReportingSettings().low_confidence
+    return conversations_around(db, scope, events=events, low_confidence=threshold, **asked)
+
+
+@router.get("/inbox/conversations", response_model=Conversations)
+async def conversations(
+    hub: HubDep,
+    request: Request,
+    scope: Annotated[Scope, Depends(inbox_scope)],
+    key: Annotated[str, Query(min_length=1, max_length=MAX_KEY, description="a text's key")],
+    text_language: Annotated[
+        str, Query(max_length=16, description='its language ("" when Rasa recorded none)')
+    ] = "",
+    source: Annotated[
+        list[Source] | None, Query(description="its messages with one of these reasons (any: all)")
+    ] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_CONVERSATIONS, description="conversations at most")
+    ] = DEFAULT_CONVERSATIONS,
+) -> Around:
+    """The conversations around one text of the inbox (its key and language, as the inbox
+    names it, with the inbox's period and filters): the newest first, the lines before and
+    after its latest message in each, redacted. Only the inbox's texts have conversations
+    here: an unknown key finds none."""
+    events = request.app.state.reporting_events
+    return await hub.db(
+        _around, events=events, scope=scope, item=(key, text_language), limit=limit,
+        sources=None if source is None else set(source),
+    )  # fmt: skip
