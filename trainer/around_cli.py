@@ -13,20 +13,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from pydantic import ValidationError
-from sqlalchemy import create_engine
-from sqlalchemy.exc import SQLAlchemyError
-
-from handover.config import settings
-from handover.db import make_engine, session_factory
 from reporting.bot_facts import normalised
-from reporting.kpis_contacts import Scope
 from reporting.reports import GROUP_VALUES
-from reporting.settings import ReportingSettings
+from trainer import cli_db
 from trainer.cli_args import inert, whole_number
 from trainer.context import (
     DEFAULT_CONVERSATIONS,
@@ -74,29 +65,15 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run `around`; returns the exit status."""
-    try:
-        url, reporting = settings().database_url, ReportingSettings()
-    except ValidationError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    now = datetime.now(timezone.utc)
-    scope = Scope(now - timedelta(days=args.days), now, args.language, args.channel)
     item = (text_key(normalised(args.text)), args.language)
-    engine, events = make_engine(url), create_engine(reporting.events_url, future=True)
+    sources = None if args.source is None else set(args.source)
     try:
-        with session_factory(engine)() as session:
-            found = conversations_around(
-                session, scope, item, events=events, limit=args.conversations,
-                sources=None if args.source is None else set(args.source),
-                low_confidence=reporting.low_confidence,
-            )  # fmt: skip
-    except SQLAlchemyError as error:
-        reason = str(getattr(error, "orig", None) or type(error).__name__).splitlines()[0]
-        print(f"error: cannot read the gateway's database: {reason}", file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
-        events.dispose()
+        found = cli_db.read(args, lambda session, scope, events, low: conversations_around(
+            session, scope, item, events=events, limit=args.conversations, sources=sources,
+            low_confidence=low,
+        ))  # fmt: skip
+    except cli_db.Failed as failed:
+        return failed.status
     print(json.dumps(as_json(found), indent=2) if args.json else as_text(found))
     return 0
 

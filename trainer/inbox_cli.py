@@ -12,19 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from pydantic import ValidationError
-from sqlalchemy import create_engine
-from sqlalchemy.exc import SQLAlchemyError
-
-from handover.config import settings
-from handover.db import make_engine, session_factory
-from reporting.kpis_contacts import Scope
 from reporting.reports import GROUP_VALUES
-from reporting.settings import ReportingSettings
+from trainer import cli_db
 from trainer.cli_args import inert, whole_number
 from trainer.inbox import Inbox, InboxGroup, load_inbox
 from trainer.inbox_sources import SOURCES
@@ -65,28 +56,12 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run `inbox`; returns the exit status."""
     try:
-        url, reporting = settings().database_url, ReportingSettings()
-    except ValidationError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    now = datetime.now(timezone.utc)
-    scope = Scope(now - timedelta(days=args.days), now, args.language, args.channel)
-    # Rasa's events: read (never created) only when a low-rated contact asks for its messages.
-    engine, events = make_engine(url), create_engine(reporting.events_url, future=True)
-    try:
-        with session_factory(engine)() as session:
-            inbox = load_inbox(
-                session, scope, events=events, sources=args.source, intent=args.intent,
-                low_confidence=reporting.low_confidence,
-            )  # fmt: skip
-    except SQLAlchemyError as error:
-        # The driver's first line ("no such table: ..."), never the statement or its values.
-        reason = str(getattr(error, "orig", None) or type(error).__name__).splitlines()[0]
-        print(f"error: cannot read the gateway's database: {reason}", file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
-        events.dispose()
+        inbox = cli_db.read(args, lambda session, scope, events, low: load_inbox(
+            session, scope, events=events, sources=args.source, intent=args.intent,
+            low_confidence=low,
+        ))  # fmt: skip
+    except cli_db.Failed as failed:
+        return failed.status
     # ASCII JSON: customers' control characters and lone surrogates come out escaped.
     print(json.dumps(as_json(inbox), indent=2) if args.json else as_table(inbox))
     return 0

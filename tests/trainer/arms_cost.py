@@ -37,9 +37,10 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.
 
 
 @contextmanager
-def database(kind: str) -> Iterator[str]:
+def database(kind: str, name: str = "arms_cost") -> Iterator[str]:
+    """A scratch database of `kind`: a PostgreSQL schema `name`, or a SQLite file."""
     if kind == "postgresql":
-        with scratch_schema(POSTGRES_URL, "arms_cost") as url:
+        with scratch_schema(POSTGRES_URL, name) as url:
             yield url
         return
     with tempfile.TemporaryDirectory() as folder:

@@ -11,35 +11,22 @@ texts with the most messages (median of 3 calls each), with how many lines they 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from handover.db import make_engine, migrate, scratch_schema, session_factory
+from handover.db import make_engine, migrate, session_factory
 from reporting import broker_table, seed, session_facts
 from reporting.kpis_contacts import Scope
+from tests.trainer.arms_cost import database
 from trainer.context import conversations_around
 from trainer.inbox_sources import found_messages
 from trainer.states import language_key, text_key
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-@contextmanager
-def database(kind: str) -> Iterator[str]:
-    if kind == "postgresql":
-        with scratch_schema(POSTGRES_URL, "context_cost") as url:
-            yield url
-        return
-    with tempfile.TemporaryDirectory() as folder:
-        yield f"sqlite:///{folder}/gateway.db"
 
 
 def timed(call: Callable[[], Any], runs: int = 3) -> tuple[float, Any]:
@@ -53,7 +40,7 @@ def timed(call: Callable[[], Any], runs: int = 3) -> tuple[float, Any]:
 
 
 def measure(kind: str, conversations: int, days: int) -> None:
-    with database(kind) as url:
+    with database(kind, "context_cost") as url:
         migrate(url)
         gateway = make_engine(url)
         events = broker_table.events_engine(url)
