@@ -194,6 +194,7 @@ def test_a_missed_message_is_labelled_trained_tried_promoted_and_a_bad_model_rol
     clock.lap("promoted")
     assert (state["rollout"]["live_model"], state["rollout"]["live_server"]) == (good, "b")
     assert (state["audit"][0]["action"], state["audit"][0]["actor"]) == ("promoted", "system")
+    decisions = {"promoted": state["audit"][0].get("details")}
     placed = servers_of(rollout)
     counted = {server: sum(placed.get(cid) == server for cid in traffic.sent) for server in "ab"}
     assert min(counted.values()) >= MIN_CONVERSATIONS, (counted, state["audit"][0])
@@ -229,6 +230,7 @@ def test_a_missed_message_is_labelled_trained_tried_promoted_and_a_bad_model_rol
     clock.lap("bad model rolled back")
     assert (state["rollout"]["live_model"], state["rollout"]["mode"]) == (good, "idle")
     assert (state["audit"][0]["action"], state["audit"][0]["actor"]) == ("rolled_back", "system")
+    decisions["rolled back"] = state["audit"][0].get("details")
     newcomer, reply = traffic.talk(ORDER, order)
     assert reply == order and servers_of(rollout)[newcomer] == "b"
 
@@ -241,6 +243,8 @@ def test_a_missed_message_is_labelled_trained_tried_promoted_and_a_bad_model_rol
         assert len(models) == 1, (conversation, models)
         assert len(said) == sent == traffic.answered[conversation], (conversation, said)
     print(clock.report(conversations=len(traffic.sent)))
+    for decision, details in decisions.items():  # the canary's figures behind each decision
+        print(f"{decision}: {json.dumps(details, sort_keys=True)}")
 
 
 class Clock:
