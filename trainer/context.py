@@ -31,7 +31,7 @@ from reporting.broker_table import EVENTS
 from reporting.kpis_contacts import Db, Scope
 from reporting.nlu_misses import DEFAULT_LOW_CONFIDENCE, confidence_of
 from trainer.inbox_sources import MATCH_SECONDS, SAME_EVENT_SECONDS, Found, Source, found_messages
-from trainer.states import Item, language_key, text_key
+from trainer.states import Item, language_key
 
 Speaker = Literal["customer", "bot", "agent", "system"]
 SPEAKERS: dict[str, Speaker] = {"user": "customer", "bot": "bot", "agent": "agent",
@@ -105,7 +105,7 @@ def conversations_around(
         raise ValueError("before and after must not be negative")
     found = [
         m for m in found_messages(db, scope, events=events, low_confidence=low_confidence)
-        if _item(m) == item and (sources is None or m.sources & sources)
+        if m.item == item and (sources is None or m.sources & sources)
     ]  # fmt: skip
     latest: dict[str, Found] = {}
     for message in found:  # in time order: the last one kept is the latest
@@ -116,10 +116,6 @@ def conversations_around(
         conversations=len(latest),
         excerpts=tuple(_excerpt(db, events, m, before, after) for m in newest),
     )
-
-
-def _item(message: Found) -> Item:
-    return text_key(message.folded), language_key(message.language)
 
 
 def _excerpt(db: Db, events: Engine | None, message: Found, before: int, after: int) -> Excerpt:
@@ -226,16 +222,14 @@ def _from_rasa(events: Engine, message: Found, before: int, after: int) -> Windo
 
 def _said(rows: list[Any]) -> list[tuple[float, dict[str, Any]]]:
     """The rows' user and bot messages people read (`actions.transcript.readable`), timed."""
-    timed: dict[int, float] = {}
-    decoded = []
+    timed = []
     for at, data in rows:
         if '"user"' not in data and '"bot"' not in data:  # most events are neither: not decoded
             continue
         event = json.loads(data)
-        if isinstance(event, dict):
-            timed[id(event)] = at
-            decoded.append(event)
-    return [(timed[id(event)], event) for event in readable(decoded)]
+        if isinstance(event, dict) and readable([event]):
+            timed.append((at, event))
+    return timed
 
 
 def _line(at: float, event: dict[str, Any], inbox: bool) -> Line:

@@ -31,7 +31,7 @@ from reporting.nlu_misses import DEFAULT_LOW_CONFIDENCE
 from reporting.session_counts import UNKNOWN
 from trainer.grouping import Encode, group_by_meaning
 from trainer.inbox_sources import SOURCES, Found, Source, found_messages
-from trainer.states import Item, State, language_key, states_of, text_key
+from trainer.states import Item, State, states_of
 
 DEFAULT_LIMIT = 50  # groups shown; the rest are counted
 MAX_EXAMPLES = 5
@@ -114,10 +114,6 @@ class Inbox:
     intents: dict[str, int] = field(default_factory=dict)
 
 
-def _item(message: Found) -> Item:
-    return text_key(message.folded), language_key(message.language)
-
-
 def load_inbox(
     db: Db,
     scope: Scope,
@@ -145,7 +141,7 @@ def load_inbox(
     of_intent = [m for m in found if intent is None or m.intent == intent]
     of_sources = [m for m in found if m.sources & wanted]
     messages = [m for m in of_intent if m.sources & wanted]
-    states = states_of(db, (_item(m) for m in messages))
+    states = states_of(db, (m.item for m in messages))
     grouped = group_by_meaning([m.text for m in messages], encode=encode)
     groups = [
         _summary([messages[i] for i in group.members], group.representative,
@@ -184,7 +180,7 @@ def _summary(
         cohesion=cohesion,
         examples=tuple(text for text, _ in ranked[:MAX_EXAMPLES]),
         ungrouped=ungrouped,
-        key=next(_item(m)[0] for m in messages if m.text == representative),
+        key=next(m.item[0] for m in messages if m.text == representative),
         texts=_texts(messages, states),
         sources=_per_source(messages),
     )
@@ -193,7 +189,7 @@ def _summary(
 def _texts(messages: list[Found], states: dict[Item, State]) -> tuple[InboxText, ...]:
     by_item: dict[Item, list[Found]] = {}
     for message in messages:  # in time order: Counter keeps the first seen of equal counts first
-        by_item.setdefault(_item(message), []).append(message)
+        by_item.setdefault(message.item, []).append(message)
     texts = []
     for (key, language), found in by_item.items():
         spellings = Counter(m.text for m in found)

@@ -45,6 +45,7 @@ from reporting.events import WIDGET
 from reporting.kpis_contacts import Db, Scope
 from reporting.nlu_misses import DEFAULT_LOW_CONFIDENCE, MISS_SOURCES, MISUNDERSTOOD, confidence_of
 from reporting.session_tables import MISUNDERSTOOD_TEXTS
+from trainer.states import Item, language_key, text_key
 from trainer.tables import MESSAGE_FLAGS
 
 Source = Literal[
@@ -75,6 +76,11 @@ class Found:
     intent: str | None
     confidence: float | None
     sources: frozenset[Source]
+
+    @property
+    def item(self) -> Item:
+        """The text it is, as `trainer.states` names texts: (key, language)."""
+        return text_key(self.folded), language_key(self.language)
 
 
 def found_messages(

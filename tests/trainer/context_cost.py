@@ -24,7 +24,6 @@ from reporting.kpis_contacts import Scope
 from tests.trainer.arms_cost import database
 from trainer.context import conversations_around
 from trainer.inbox_sources import found_messages
-from trainer.states import language_key, text_key
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -51,7 +50,7 @@ def measure(kind: str, conversations: int, days: int) -> None:
             scope = Scope(NOW - timedelta(days=period), NOW + timedelta(seconds=1))
             with sessions() as db:
                 reading, found = timed(lambda s=scope: found_messages(db, s, events=events))
-                items = Counter((text_key(m.folded), language_key(m.language)) for m in found)
+                items = Counter(m.item for m in found)
                 costs, lines = [], []
                 for item, _ in items.most_common(5):
                     cost, around = timed(
