@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException
 from connectors import build_sync_backends as build_backends
 from connectors.crm import TicketRequest
 from connectors.settings import ConnectorSettings
-from handover import crud, watchers
+from handover import crud, recovery, watchers
 from handover.api.errors import undecodable_body
 from handover.api.routes import agents, bot, conversations, flags, history, model_server, notes
 from handover.api.routes import privacy as privacy_routes
@@ -176,10 +176,10 @@ def create_app(settings: HandoverSettings | None = None) -> socketio.ASGIApp:
             watchers.expire_long_waits(hub.lifecycle, max_wait_seconds=settings.max_wait_seconds)
         )
         unanswered = partial(
-            hub.answer_unanswered, older_than_seconds=settings.recover_after_seconds
+            recovery.answer_unanswered, hub, older_than_seconds=settings.recover_after_seconds
         )
-        recovery = watchers.answer_unanswered(unanswered, every_seconds=RECOVERY_CHECK_SECONDS)
-        tasks = [watcher, asyncio.create_task(recovery)]
+        looking = watchers.answer_unanswered(unanswered, every_seconds=RECOVERY_CHECK_SECONDS)
+        tasks = [watcher, asyncio.create_task(looking)]
         if isinstance(hub.rasa, BotRouter):  # two Rasa servers: the canary is watched here
             gates = CanaryGates.from_settings(trainer_settings)
             every = trainer_settings.canary_check_seconds

@@ -198,6 +198,14 @@ def _kind(error: BaseException, answered: bool) -> type[RasaUnavailable]:
     return RasaNoAnswer
 
 
+def handback_events() -> list[dict[str, Any]]:
+    """What the bot's tracker learns at hand-back: the offer of a person is settled."""
+    return [
+        {"event": "slot", "name": "pending_offer", "value": None},
+        {"event": "slot", "name": "handover_reason", "value": None},
+    ]
+
+
 def bot_language(context: dict[str, Any]) -> str | None:
     """The bot's `language` slot in the context packet of a handover, if one we speak.
 

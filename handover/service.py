@@ -14,7 +14,7 @@ import logging
 import time
 from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Literal
 
 import socketio
@@ -24,7 +24,7 @@ from sqlalchemy.orm import sessionmaker
 from handover import crud
 from handover.config import HandoverSettings
 from handover.crud.runner import Database
-from handover.customer_input import REQUEST_HUMAN, Refused, check_command, quick_replies
+from handover.customer_input import REQUEST_HUMAN, check_command, quick_replies
 from handover.lifecycle import (
     AgentLike,
     ConversationEnded,
@@ -36,9 +36,10 @@ from handover.lifecycle import (
     NotYours,
     State,
     TransitionRefused,
+    queue_for,
 )
-from handover.models import SKILLS, Message, utcnow
-from handover.rasa import BotClient, RasaUnavailable, bot_language, to_socketio
+from handover.models import Message, utcnow
+from handover.rasa import BotClient, RasaUnavailable, bot_language, handback_events, to_socketio
 from handover.ratelimit import RateLimiter
 from handover.sockets.notify import Notifier
 from handover.sockets.outbox import Outbox
@@ -55,9 +56,6 @@ HANDBACK_INTENT = "handback"
 # Messages of one conversation wait for the one before (its Rasa answer) in this process: past
 # this many, more are refused instead of queueing minutes of work behind a flood.
 MAX_WAITING_MESSAGES = 3
-# Unanswered customer messages older than this are left alone: an answer hours late would not
-# fit the conversation any more.
-RECOVER_WITHIN = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -167,45 +165,9 @@ class Hub:
                 message, accepted = await self._store(conversation_id, text, message_id)
                 _settled(stored, accepted)
                 if accepted.status == "accepted":
-                    await self._answer(conversation_id, text, message)
+                    await self.answer(conversation_id, text, message)
                     await self.db(crud.mark_answered, message_id=message.id, at=utcnow())
                 return accepted
-
-    async def answer_unanswered(
-        self, *, older_than_seconds: float, conversation_id: str | None = None
-    ) -> int:
-        """Answer the customer messages a gateway stored but never answered (it stopped between
-        the two), each once whichever gateway looks: those stored between RECOVER_WITHIN and
-        `older_than_seconds` ago (a live gateway has answered or apologised by then), in
-        conversations the bot owns and where nothing followed them. Returns how many.
-
-        Rasa gets the stored text, redacted (the raw one was never kept), with the client's
-        message id: its tracker may hold the first attempt too, with the same id.
-        """
-        now = utcnow()
-        found = await self.db(
-            crud.unanswered_messages,
-            stored_after=now - RECOVER_WITHIN,
-            stored_before=now - timedelta(seconds=older_than_seconds),
-            conversation_id=conversation_id,
-        )
-        answered = 0
-        for message in found:
-            if not await self.db(crud.claim_unanswered, message_id=message.id, at=now):
-                continue  # another gateway took it on
-            cid = message.conversation_id
-            try:
-                async with self.outbox.turns.take(cid):
-                    if (await self.store.get(cid)).state != Owner.BOT:
-                        continue  # a person has it now: theirs to answer
-                    with self.backlog.admit():
-                        logger.warning("answering message %s of %s after all", message.id, cid)
-                        await self._answer(cid, message.text, message)
-            except Refused:  # no room for the bot now: the next look takes it
-                await self.db(crud.release_claim, message_id=message.id)
-                break
-            answered += 1
-        return answered
 
     async def accept_customer_message(
         self, conversation_id: str, text: str, *, message_id: str | None = None
@@ -230,7 +192,7 @@ class Hub:
 
     async def finish_turns(self, seconds: float) -> int:
         """Wait up to `seconds` for the answers on their way (a gateway stopping); returns how
-        many are still unfinished (`answer_unanswered` takes them on after the restart)."""
+        many are still unfinished (`handover.recovery` takes them on after the restart)."""
         if not self._turns:
             return 0
         _, unfinished = await asyncio.wait(set(self._turns), timeout=seconds)
@@ -274,7 +236,7 @@ class Hub:
             return nullcontext()
         return self.backlog.admit()
 
-    async def _answer(self, conversation_id: str, text: str, stored: Message) -> None:
+    async def answer(self, conversation_id: str, text: str, stored: Message) -> None:
         """Pass the stored message to the agent who has the conversation, or to the bot."""
         owner = await self.store.get(conversation_id)
         if owner.state in (Owner.QUEUED, Owner.ASSIGNED):
@@ -433,21 +395,3 @@ class Hub:
             logger.error("Rasa did not take the hand-back of %s: %s", cid, error)
             replies = [{"text": line(await self.outbox.language(cid), "handed_back")}]
         await self.bot_says(cid, replies)
-
-
-def queue_for(skill: object) -> str:
-    """The queue a hand-over waits in: the bot's skill if agents serve it, else `general` (an
-    unknown name would wait where nobody looks, or not fit its column)."""
-    if skill in SKILLS:
-        return str(skill)
-    if skill is not None:
-        logger.warning("hand-over for an unknown skill: queued for general")
-    return "general"
-
-
-def handback_events() -> list[dict[str, Any]]:
-    """What the bot's tracker learns at hand-back: the offer of a person is settled."""
-    return [
-        {"event": "slot", "name": "pending_offer", "value": None},
-        {"event": "slot", "name": "handover_reason", "value": None},
-    ]

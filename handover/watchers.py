@@ -96,7 +96,7 @@ async def expire_long_waits(lifecycle: Lifecycle, *, max_wait_seconds: float) ->
 
 async def answer_unanswered(answer: Callable[[], Awaitable[int]], *, every_seconds: float) -> None:
     """Look for customer messages a stopped gateway left unanswered: at start, then every
-    `every_seconds` (`answer` is `Hub.answer_unanswered` with the settings' age)."""
+    `every_seconds` (`answer`: `handover.recovery.answer_unanswered`, the hub and the age given)."""
     while True:
         try:
             answered = await answer()

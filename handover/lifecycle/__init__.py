@@ -42,6 +42,7 @@ from handover.lifecycle.rules import (
     NotYours,
     Transition,
     TransitionRefused,
+    queue_for,
     wrap_up_note,
     wrap_up_reason,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "TransitionRefused",
     "WrapUp",
     "name_of",
+    "queue_for",
     "wrap_up_note",
     "wrap_up_reason",
 ]

@@ -8,11 +8,14 @@ with 409 and its message; the sockets with an `error` event `{"error": message, 
 
 from __future__ import annotations
 
+import logging
 import re
 from enum import Enum
 
 from handover.lifecycle.events import State, WrapUp
-from handover.models import MAX_NOTE_LENGTH
+from handover.models import MAX_NOTE_LENGTH, SKILLS
+
+logger = logging.getLogger(__name__)
 
 
 class Transition(str, Enum):
@@ -141,3 +144,13 @@ def wrap_up_note(value: object) -> str | None:
     if _UNSTORABLE.search(value):
         raise ValueError("note must be valid Unicode, without control characters")
     return value.strip() or None
+
+
+def queue_for(skill: object) -> str:
+    """The queue a hand-over waits in: the bot's skill if agents serve it, else `general` (an
+    unknown name would wait where nobody looks, or not fit its column)."""
+    if skill in SKILLS:
+        return str(skill)
+    if skill is not None:
+        logger.warning("hand-over for an unknown skill: queued for general")
+    return "general"

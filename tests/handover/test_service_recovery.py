@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from handover import crud
 from handover.models import Message, utcnow
-from handover.service import RECOVER_WITHIN, Hub
+from handover.recovery import RECOVER_WITHIN, answer_unanswered
+from handover.service import Hub
 from handover.turns import Backlog
 from tests.handover.hubs import agent, queued
 
@@ -36,8 +37,8 @@ async def texts(hub: Hub, conversation_id: str) -> list[str]:
 async def test_a_stored_message_left_unanswered_is_answered_once(hub: Hub) -> None:
     await left_unanswered(hub, "conv-1", "is there an outage in Leeds?", "m-1")
 
-    assert await hub.answer_unanswered(older_than_seconds=0) == 1
-    assert await hub.answer_unanswered(older_than_seconds=0) == 0
+    assert await answer_unanswered(hub, older_than_seconds=0) == 1
+    assert await answer_unanswered(hub, older_than_seconds=0) == 0
 
     assert hub.rasa.calls == ["is there an outage in Leeds?"]
     assert hub.rasa.message_ids == ["m-1"], "Rasa's events can be matched with the message"
@@ -46,7 +47,7 @@ async def test_a_stored_message_left_unanswered_is_answered_once(hub: Hub) -> No
 
 async def test_a_message_still_within_a_live_gateways_turn_is_left_to_it(hub: Hub) -> None:
     await left_unanswered(hub, "conv-1", "hello", "m-1")
-    assert await hub.answer_unanswered(older_than_seconds=60) == 0
+    assert await answer_unanswered(hub, older_than_seconds=60) == 0
     assert hub.rasa.calls == []
 
 
@@ -55,7 +56,7 @@ async def test_answered_messages_are_not_sent_again(hub: Hub) -> None:
     hub.rasa.answers = []  # the bot may answer with silence: still answered
     await hub.customer_message("conv-1", "ok", message_id="m-2")
 
-    assert await hub.answer_unanswered(older_than_seconds=0) == 0
+    assert await answer_unanswered(hub, older_than_seconds=0) == 0
     assert hub.rasa.calls == ["hello", "ok"]
 
 
@@ -64,7 +65,7 @@ async def test_messages_followed_by_an_answer_before_answers_were_marked_are_lef
 ) -> None:
     await left_unanswered(hub, "conv-1", "hello", "m-1")
     await hub.db(crud.add_message, conversation_id="conv-1", sender="bot", text="Hi!")
-    assert await hub.answer_unanswered(older_than_seconds=0) == 0
+    assert await answer_unanswered(hub, older_than_seconds=0) == 0
 
 
 async def test_old_messages_and_chats_with_a_person_are_left(hub: Hub) -> None:
@@ -80,14 +81,15 @@ async def test_old_messages_and_chats_with_a_person_are_left(hub: Hub) -> None:
     await hub.lifecycle.accept("conv-person", ada)
     await left_unanswered(hub, "conv-person", "are you there?", "m-2")
 
-    assert await hub.answer_unanswered(older_than_seconds=0) == 0
+    assert await answer_unanswered(hub, older_than_seconds=0) == 0
     assert hub.rasa.calls == []
 
 
 async def test_two_gateways_looking_at_once_answer_once(hub: Hub) -> None:
     await left_unanswered(hub, "conv-1", "hello", "m-1")
     found = await asyncio.gather(
-        hub.answer_unanswered(older_than_seconds=0), hub.answer_unanswered(older_than_seconds=0)
+        answer_unanswered(hub, older_than_seconds=0),
+        answer_unanswered(hub, older_than_seconds=0),
     )
     assert sorted(found) == [0, 1]
     assert hub.rasa.calls == ["hello"]
@@ -97,13 +99,13 @@ async def test_without_room_for_the_bot_the_next_look_answers(hub: Hub) -> None:
     await left_unanswered(hub, "conv-1", "hello", "m-1")
     hub.backlog = Backlog(1)
     with hub.backlog.admit():  # the bot is busy with another customer
-        assert await hub.answer_unanswered(older_than_seconds=0) == 0
-    assert await hub.answer_unanswered(older_than_seconds=0) == 1
+        assert await answer_unanswered(hub, older_than_seconds=0) == 0
+    assert await answer_unanswered(hub, older_than_seconds=0) == 1
     assert hub.rasa.calls == ["hello"]
 
 
 @pytest.mark.parametrize("conversation", ["conv-1", "conv-2"])
 async def test_a_look_can_be_for_one_conversation(hub: Hub, conversation: str) -> None:
     await left_unanswered(hub, "conv-1", "hello", "m-1")
-    found = await hub.answer_unanswered(older_than_seconds=0, conversation_id=conversation)
+    found = await answer_unanswered(hub, older_than_seconds=0, conversation_id=conversation)
     assert found == (1 if conversation == "conv-1" else 0)
