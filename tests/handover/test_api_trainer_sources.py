@@ -156,3 +156,13 @@ def test_bad_questions_about_conversations_are_refused_with_the_reason(
                             headers=tokens["tess"])  # fmt: skip
         assert answer.status_code == 422, (params, answer.text)
         assert answer.json()["detail"][0]["loc"][:2] == ["query", where], answer.text
+    # Control characters: no folded key has one.
+    for raw in ("key=a%00b", "key=a%1bb", "key=a%7f"):
+        answer = client.get(f"/api/trainer/inbox/conversations?{raw}", headers=tokens["tess"])
+        assert answer.status_code == 422, (raw, answer.status_code, answer.text)
+        assert answer.json()["detail"][0]["loc"] == ["query", "key"], answer.text
+    # Bytes that are not UTF-8 (a lone surrogate's encoding among them) reach the route as
+    # U+FFFD (Starlette decodes the query so): a key no text has.
+    for raw in ("key=%ff%fe", "key=%ed%a0%80"):
+        answer = client.get(f"/api/trainer/inbox/conversations?{raw}", headers=tokens["tess"])
+        assert answer.json() == {"messages": 0, "conversations": 0, "excerpts": []}, raw

@@ -42,6 +42,8 @@ from trainer.labels import INTENT_NAME
 from trainer.states import MAX_KEY
 
 MAX_INBOX = 200
+# A text's key is folded (`reporting.bot_facts.normalised`): no control character survives.
+KEY_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 router = APIRouter()  # prefix, tags, rules and responses: the trainer router's
 
 SourceCounts = dict[Source, int]
@@ -233,7 +235,10 @@ async def conversations(
     hub: HubDep,
     request: Request,
     scope: Annotated[Scope, Depends(inbox_scope)],
-    key: Annotated[str, Query(min_length=1, max_length=MAX_KEY, description="a text's key")],
+    key: Annotated[
+        str,
+        Query(min_length=1, max_length=MAX_KEY, pattern=KEY_PATTERN, description="a text's key"),
+    ],
     text_language: Annotated[
         str, Query(max_length=16, description='its language ("" when Rasa recorded none)')
     ] = "",
