@@ -7,6 +7,7 @@ The events are made with Rasa's own event classes, as the tracker store publishe
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -180,6 +181,18 @@ def publish(engine: Engine, conversations: dict[str, list[Event]]) -> None:
     ]
     with engine.begin() as connection:
         broker_table.insert(connection, sorted(published, key=lambda e: e["timestamp"]))
+
+
+@contextmanager
+def published(folder: Path, conversations: dict[str, list[Event]]) -> Iterator[Engine]:
+    """Rasa's events table in a SQLite file of `folder`, with `conversations` published."""
+    made = broker_table.events_engine(f"sqlite:///{folder}/rasa-events.db")
+    broker_table.create_table(made)
+    publish(made, conversations)
+    try:
+        yield made
+    finally:
+        made.dispose()
 
 
 def facts(sender: str, started: float, ended: float, first: float, **fields: Any) -> SessionFacts:

@@ -22,7 +22,7 @@ from reporting import broker_table, session_facts
 from reporting.bot_facts import normalised
 from reporting.kpis_contacts import Scope
 from tests.handover.conftest import db_url, engine, session  # noqa: F401
-from tests.reporting.test_bot_facts import DAY, NEXT_DAY, answered, at, publish, slot, when
+from tests.reporting.test_bot_facts import DAY, NEXT_DAY, answered, at, published, slot, when
 from tests.reporting.test_bot_facts import session as rasa_session
 from trainer.context import Line, conversations_around
 from trainer.states import text_key
@@ -82,11 +82,8 @@ GATEWAY = [
 
 @pytest.fixture
 def events(tmp_path: Path) -> Iterator[Engine]:
-    made = broker_table.events_engine(f"sqlite:///{tmp_path}/rasa-events.db")
-    broker_table.create_table(made)
-    publish(made, EVENTS)
-    yield made
-    made.dispose()
+    with published(tmp_path, EVENTS) as made:
+        yield made
 
 
 @pytest.fixture

@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session
 
 from handover import crud
 from handover.models_reporting import ContactFact
-from reporting import broker_table, session_facts
+from reporting import session_facts
 from reporting.bot_facts import normalised
 from reporting.kpis_contacts import Scope
 from reporting.session_tables import MISUNDERSTOOD_TEXTS
 from tests.handover.conftest import db_url, engine, session  # noqa: F401
-from tests.reporting.test_bot_facts import DAY, NEXT_DAY, at, handed_back, publish, slot, when
+from tests.reporting.test_bot_facts import DAY, NEXT_DAY, at, handed_back, published, slot, when
 from tests.reporting.test_bot_facts import session as rasa_session
 from trainer import flags
 from trainer.inbox import load_inbox
@@ -89,11 +89,8 @@ def customer_message(db: Session, cid: str, text: str, minute: float) -> int:
 
 @pytest.fixture
 def events(tmp_path: Path) -> Iterator[Engine]:
-    made = broker_table.events_engine(f"sqlite:///{tmp_path}/rasa-events.db")
-    broker_table.create_table(made)
-    publish(made, EVENTS)
-    yield made
-    made.dispose()
+    with published(tmp_path, EVENTS) as made:
+        yield made
 
 
 @pytest.fixture
