@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import asdict
 from typing import Any
 
 from reporting.bot_facts import normalised
 from reporting.reports import GROUP_VALUES
 from trainer import cli_db
-from trainer.cli_args import inert, whole_number
+from trainer.cli_args import inert, iso, whole_number
 from trainer.context import (
     DEFAULT_CONVERSATIONS,
     MAX_CONVERSATIONS,
@@ -74,28 +75,8 @@ def run(args: argparse.Namespace) -> int:
         ))  # fmt: skip
     except cli_db.Failed as failed:
         return failed.status
-    print(json.dumps(as_json(found), indent=2) if args.json else as_text(found))
+    print(json.dumps(asdict(found), indent=2, default=iso) if args.json else as_text(found))
     return 0
-
-
-def as_json(found: Around) -> dict[str, Any]:
-    """What was found as JSON-ready values (times in ISO 8601, UTC)."""
-    return {
-        "messages": found.messages,
-        "conversations": found.conversations,
-        "excerpts": [
-            {
-                "at": e.at.isoformat(), "language": e.language, "sources": list(e.sources),
-                "origin": e.origin, "earlier": e.earlier, "later": e.later,
-                "lines": [
-                    {"speaker": line.speaker, "text": line.text, "at": line.at.isoformat(),
-                     "intent": line.intent, "confidence": line.confidence, "inbox": line.inbox}
-                    for line in e.lines
-                ],
-            }
-            for e in found.excerpts
-        ],
-    }  # fmt: skip
 
 
 def as_text(found: Around) -> str:

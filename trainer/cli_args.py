@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 
 def whole_number(low: int, high: int) -> Callable[[str], int]:
@@ -31,3 +33,10 @@ def inert(text: str) -> str:
     shown = "".join(c if c.isprintable() else " " if c.isspace() else "\ufffd" for c in text)
     shown = " ".join(shown.split())
     return shown if len(shown) <= SHOWN_CHARACTERS else shown[: SHOWN_CHARACTERS - 1] + "…"
+
+
+def iso(value: Any) -> Any:
+    """`json.dumps`'s `default=` for records holding times: ISO 8601."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")

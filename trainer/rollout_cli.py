@@ -30,7 +30,7 @@ from trainer import audit, rollout
 from trainer.arms import ArmFigures, arm_figures
 from trainer.audit import AuditEntry
 from trainer.canary import CanaryGates, decide
-from trainer.cli_args import inert
+from trainer.cli_args import inert, iso
 from trainer.rollout import Rollout, RolloutError
 from trainer.settings import TrainerSettings
 from trainer.tables import MAX_BY
@@ -128,7 +128,7 @@ def _status(engine: Engine, settings: TrainerSettings, *, as_json: bool) -> int:
             "audit": [asdict(line) for line in lines],
         }  # fmt: skip
         # ASCII JSON: what staff typed comes out escaped, control characters included.
-        print(json.dumps(shown, indent=2, default=_iso))
+        print(json.dumps(shown, indent=2, default=iso))
         return 0
     text = _describe(state)
     text.append("servers:    " + ", ".join(f"{n} holds {m}" for n, m in sorted(servers.items())))
@@ -234,9 +234,3 @@ def _latency(figures: ArmFigures) -> str:
 
 def _when(at: datetime | None) -> str:
     return "-" if at is None else f"{at:%Y-%m-%d %H:%M} UTC"
-
-
-def _iso(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON")

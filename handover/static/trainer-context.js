@@ -35,7 +35,6 @@
 
   function count(n) { return Number(n).toLocaleString("en"); }
   function plural(n, word) { return n === 1 ? word : word + "s"; }
-  function confidence(value) { return value === null || value === undefined ? "" : " (" + Number(value).toFixed(2) + ")"; }
 
   function open(button) {
     var key = button.getAttribute("data-key"), language = button.getAttribute("data-language");
@@ -77,7 +76,7 @@
       item.append(who, el("time", { datetime: line.at, class: "muted", lang: "en" }, CLOCK.format(new Date(line.at))));
       if (line.inbox) item.append(el("strong", { class: "tag", lang: "en" }, T.asked));
       item.append(el("p", { class: "said" }, line.text));
-      if (line.speaker === "customer" && line.intent) item.append(el("p", { class: "nlu muted", lang: "en" }, line.intent + confidence(line.confidence)));
+      if (line.speaker === "customer" && line.intent) item.append(el("p", { class: "nlu muted", lang: "en" }, line.intent + F.confidence(line.confidence)));
       list.append(item);
     });
     part.append(list);

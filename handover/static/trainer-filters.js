@@ -82,6 +82,7 @@
       });
       return list;
     },
+    confidence: confidence,  // " (0.42)" after an intent, "" without one
     // The reasons of a list of names, in words (trainer-context.js's excerpts).
     names: function (names) {
       return Object.keys(SOURCES).filter(function (name) { return names.indexOf(name) >= 0; })

@@ -188,6 +188,7 @@ def test_a_trainer_reads_the_conversation_around_a_text(fresh: Trainer, browser:
     expect(asked_line).to_have_count(1)
     expect(asked_line).to_contain_text(missed)
     expect(asked_line).to_contain_text("In the inbox")
+    expect(asked_line.locator(".nlu")).to_have_text("nlu_fallback (0.42)")
     expect(dialog.locator("ol.transcript")).to_have_attribute("lang", "en")
     agent = lines.nth(6)
     expect(agent).to_contain_text("Ada here")

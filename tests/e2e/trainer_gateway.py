@@ -104,8 +104,11 @@ def seed(database_url: str) -> None:
     gateway = make_engine(database_url)
     with session_scope(session_factory(gateway)) as db:
         for sender, text, seconds in CONVERSATION:
+            missed = seconds == 0  # what the NLU made of it, as the gateway keeps it
             message = crud.add_message(db, conversation_id=AROUND, sender=sender, text=text,  # type: ignore[arg-type]
-                                       agent_username="ada" if sender == "agent" else None)  # fmt: skip
+                                       agent_username="ada" if sender == "agent" else None,
+                                       intent="nlu_fallback" if missed else None,
+                                       confidence=0.42 if missed else None)  # fmt: skip
             message.created_at = datetime.fromtimestamp(missed_at + seconds, timezone.utc)
             db.flush()
     gateway.dispose()
